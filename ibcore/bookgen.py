@@ -1,0 +1,137 @@
+"""Glue between papermill's executed notebooks and the jupyter-book build (used by the Makefile).
+
+``python -m ibcore.bookgen --profile default --executed _executed/default --book book``
+
+* copies the executed notebooks into ``book/chapters/`` (the table of contents points there),
+* writes ``book/_generated/status.md``: each notebook with its profile, seed, device and measured
+  run time (papermill's own timing), and the package versions,
+* writes ``book/_generated/scorecard.md`` from the scorecard rows recorded at that profile,
+* copies MathJax 2.7 from the ``jupyter-server-mathjax`` package into ``book/_mathjax/mathjax`` so
+  that math renders offline.
+
+``python -m ibcore.bookgen --strip-reference tests/notebooks/*.ipynb`` removes the volatile
+metadata (timestamps, durations) from nbval reference notebooks, so that they diff cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from ibcore import scorecard
+
+__all__ = ["notebook_status", "write_status", "write_scorecard", "copy_mathjax", "strip_reference", "main"]
+
+
+def _title(nb: dict[str, Any], default: str) -> str:
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "markdown":
+            for line in "".join(cell.get("source", "")).splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return default
+
+
+def notebook_status(path: Path) -> dict[str, Any]:
+    """Profile, parameters, duration and outcome of one papermill-executed notebook."""
+    nb = json.loads(path.read_text())
+    pm = nb.get("metadata", {}).get("papermill", {})
+    settings_file = path.with_name(f"{path.stem}.settings.json")
+    settings = json.loads(settings_file.read_text()) if settings_file.exists() else {}
+    failed = pm.get("exception") or any(
+        o.get("output_type") == "error" for c in nb.get("cells", []) for o in c.get("outputs", []))
+    return {
+        "notebook": path.stem,
+        "title": _title(nb, path.stem),
+        "profile": pm.get("parameters", {}).get("profile", settings.get("profile", "?")),
+        "seed": settings.get("seed", "?"),
+        "seeds": settings.get("params", {}).get("seeds", ""),
+        "device": settings.get("device", "?"),
+        "duration_s": pm.get("duration"),
+        "started": pm.get("start_time", "?"),
+        "status": "failed" if failed else "ok",
+        "versions": settings.get("versions", {}),
+    }
+
+
+def write_status(executed: Path, out: Path) -> list[dict[str, Any]]:
+    rows = [notebook_status(p) for p in sorted(executed.glob("*.ipynb"))]
+    lines = ["| notebook | profile | seeds | device | run time | status | executed |",
+             "|---|---|---|---|---|---|---|"]
+    total = 0.0
+    for r in rows:
+        dur = r["duration_s"]
+        total += dur or 0.0
+        dur_txt = f"{dur / 60:.1f} min" if dur and dur >= 60 else (f"{dur:.0f} s" if dur else "?")
+        seeds = r["seeds"] if r["seeds"] != "" else r["seed"]
+        lines.append(f"| {{doc}}`{r['title']} <chapters/{r['notebook']}>` | `{r['profile']}` | {seeds} "
+                     f"| {r['device']} | {dur_txt} | {r['status']} | {str(r['started'])[:19]} |")
+    lines.append(f"\nTotal execution time: {total / 60:.1f} min over {len(rows)} notebook(s).")
+    versions = next((r["versions"] for r in rows if r["versions"]), {})
+    if versions:
+        lines += ["", "Package versions of the run:", "", "| package | version |", "|---|---|"]
+        lines += [f"| {k} | {v} |" for k, v in versions.items()]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines) + "\n")
+    return rows
+
+
+def write_scorecard(profile: str, out: Path) -> None:
+    df = scorecard.load(profile)
+    text = (scorecard.to_markdown(df) if not df.empty
+            else f"*No scorecard rows were recorded at profile `{profile}`.*")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text + "\n")
+
+
+def copy_mathjax(book: Path) -> None:
+    import jupyter_server_mathjax
+
+    src = Path(jupyter_server_mathjax.__file__).parent / "static"
+    # Not under book/_static: jupyter-book would add every .js file found there as a <script>.
+    dst = book / "_mathjax" / "mathjax"
+    if not (dst / "MathJax.js").exists():
+        shutil.copytree(src, dst, dirs_exist_ok=True)
+
+
+def strip_reference(path: Path) -> None:
+    """Drop timestamps and durations from a reference notebook; keep outputs and parameters."""
+    nb = json.loads(path.read_text())
+    pm = nb.get("metadata", {}).get("papermill", {})
+    for key in ("start_time", "end_time", "duration", "input_path", "output_path", "environment_variables"):
+        pm.pop(key, None)
+    for cell in nb.get("cells", []):
+        cell.get("metadata", {}).pop("papermill", None)
+        cell.get("metadata", {}).pop("execution", None)
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ibcore.bookgen", description=__doc__.split("\n")[0])
+    parser.add_argument("--profile", default="default")
+    parser.add_argument("--executed", type=Path, default=None, help="folder of papermill outputs")
+    parser.add_argument("--book", type=Path, default=Path("book"))
+    parser.add_argument("--strip-reference", nargs="*", type=Path, default=None, metavar="NB")
+    args = parser.parse_args(argv)
+    if args.strip_reference is not None:
+        for p in args.strip_reference:
+            strip_reference(p)
+        return 0
+    executed = args.executed or Path("_executed") / args.profile
+    if not any(executed.glob("*.ipynb")):
+        raise SystemExit(f"no executed notebooks in {executed}: run `make run PROFILE={args.profile}` first")
+    chapters = args.book / "chapters"
+    chapters.mkdir(parents=True, exist_ok=True)
+    for p in sorted(executed.glob("*.ipynb")):
+        shutil.copy2(p, chapters / p.name)
+    write_status(executed, args.book / "_generated" / "status.md")
+    write_scorecard(args.profile, args.book / "_generated" / "scorecard.md")
+    copy_mathjax(args.book)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,266 @@
+"""EDGE: the ensemble dependence-graph estimator of mutual information (Noshad, Zeng & Hero).
+
+Samples of X and Y are hashed into buckets with randomly shifted grids (locality-sensitive
+hashing), the collision counts define a bipartite "dependence graph" whose edge weights are
+plug-in density ratios, and estimates at several bucket widths are combined with weights that
+cancel the leading bias terms. Cost O(N log N) per width (sorting), memory O(N).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from ibcore._validation import check_choice, check_int, check_positive, check_xy
+from ibcore.estimators.binning import _mix64
+
+__all__ = ["edge_ensemble_weights", "mi_edge"]
+
+
+def edge_ensemble_weights(t: Any, powers: Any) -> np.ndarray:
+    r"""Minimum-norm weights that sum to 1 and cancel bias terms proportional to t**p.
+
+    .. math:: \min_w \|w\|_2 \quad\text{s.t.}\quad \sum_l w_l = 1,\;
+              \sum_l w_l\, t_l^{\,p} = 0 \;\text{for every } p \in \text{powers}
+
+    The paper uses powers 1..d (Noshad, Zeng & Hero 2019, arXiv:1801.09125, theorem on the
+    ensemble estimator; the authors' code solves a relaxed version with cvxpy). The problem is a least-norm solution of a small
+    linear system, so ``numpy.linalg.lstsq`` solves it exactly.
+
+    Parameters
+    ----------
+    t : array, shape (L,)
+        Positive, distinct width multipliers.
+    powers : sequence of float
+        Exponents of the cancelled bias terms (not 0); fewer than L of them.
+
+    Returns
+    -------
+    numpy.ndarray, shape (L,)
+
+    Examples
+    --------
+    >>> w = edge_ensemble_weights([1.0, 2.0, 3.0], [2])
+    >>> round(float(w.sum()), 12), round(float(w @ np.array([1.0, 4.0, 9.0])), 12)
+    (1.0, 0.0)
+    """
+    t = np.asarray(t, dtype=np.float64).ravel()
+    p = np.asarray(powers, dtype=np.float64).ravel()
+    if t.size == 0 or np.any(~np.isfinite(t)) or np.any(t <= 0):
+        raise ValueError("t must hold positive, finite width multipliers")
+    if np.any(p == 0) or np.any(~np.isfinite(p)):
+        raise ValueError(f"bias powers must be finite and non-zero, got {p.tolist()}")
+    if p.size >= t.size:
+        raise ValueError(
+            f"need more widths than cancelled bias terms: {t.size} widths, {p.size} powers {p.tolist()}"
+        )
+    a = np.vstack([np.ones_like(t), t[None, :] ** p[:, None]])
+    rhs = np.zeros(p.size + 1)
+    rhs[0] = 1.0
+    return np.linalg.lstsq(a, rhs, rcond=None)[0]
+
+
+def _bucket_ids(
+    z: torch.Tensor, eps: float, shift: torch.Tensor, salt: torch.Tensor | None, n_buckets: int | None
+) -> torch.Tensor:
+    """H(z): H1 = floor((z + b) / eps) per coordinate, then H2 (random map to n_buckets) or exact ids."""
+    codes = torch.floor((z + shift) / eps).to(torch.int64)
+    if n_buckets is None:
+        return torch.unique(codes, dim=0, return_inverse=True)[1]
+    h = _mix64(codes + salt).sum(dim=1)
+    return torch.remainder(h, n_buckets)
+
+
+def _graph_mi(ix: torch.Tensor, iy: torch.Tensor, max_ratio: float | None) -> float:
+    """sum over edges (i, j) of (N_ij / N) log(N_ij N / (N_i M_j)), ratio clipped to [1/U, U]."""
+    n = ix.numel()
+    ix = torch.unique(ix, return_inverse=True)[1]
+    iy = torch.unique(iy, return_inverse=True)[1]
+    ny = int(iy.max()) + 1
+    cells, n_ij = torch.unique(ix * ny + iy, return_counts=True)
+    n_i = torch.bincount(ix)[cells // ny].to(torch.float64)
+    m_j = torch.bincount(iy)[cells % ny].to(torch.float64)
+    n_ij = n_ij.to(torch.float64)
+    ratio = n_ij * n / (n_i * m_j)
+    if max_ratio is not None:
+        ratio = ratio.clamp(1.0 / max_ratio, max_ratio)
+    return float((n_ij * torch.log(ratio)).sum() / n)
+
+
+def mi_edge(
+    x: Any,
+    y: Any,
+    *,
+    epsilon: float | None = None,
+    n_ensemble: int = 8,
+    t_max: float = 3.0,
+    ensemble: str = "optimal",
+    bias_powers: Any = None,
+    standardize: bool = True,
+    n_buckets: int | None = None,
+    max_ratio: float | None = None,
+    seed: int = 0,
+    device: str | torch.device | None = None,
+) -> float:
+    r"""EDGE estimate of I(X;Y) in nats: hashed dependence graph plus ensemble bias reduction.
+
+    For a bucket width :math:`\epsilon`, each coordinate is hashed by
+    :math:`H_1(z) = \lfloor (z + b)/\epsilon \rfloor` with a random shift
+    :math:`b \sim U[0, \epsilon)` (optionally followed by a random map :math:`H_2` into
+    ``n_buckets`` buckets). With :math:`N_i`, :math:`M_j` the numbers of samples whose x (resp.
+    y) falls in bucket i (resp. j) and :math:`N_{ij}` those with both, the dependence graph has
+    edge weights :math:`\omega_{ij} = N_{ij} N / (N_i M_j)` and
+
+    .. math::
+
+        \hat I_\epsilon = \sum_{(i,j) \in E} \frac{N_i}{N}\frac{M_j}{N}\,
+        \tilde g(\omega_{ij}) = \sum_{(i,j) \in E} \frac{N_{ij}}{N}\log \tilde\omega_{ij},
+        \qquad
+        \hat I = \sum_{l=1}^{L} w_l\, \hat I_{\epsilon_0 t_l},
+
+    with :math:`g(\omega) = \omega\log\omega` for Shannon MI, :math:`\tilde\omega` the ratio
+    clipped to [1/``max_ratio``, ``max_ratio``], and ensemble weights w from
+    :func:`edge_ensemble_weights` (Noshad, Zeng & Hero 2019, arXiv:1801.09125: definitions of
+    the base estimator and of the weighted ensemble estimator).
+
+    Parameters
+    ----------
+    x, y : arrays or tensors, shape (N,) or (N, dx), (N, dy)
+        Paired samples.
+    epsilon : float, optional
+        Base bucket width :math:`\epsilon_0` (in standard deviations when ``standardize``).
+        Default :math:`2 N^{-1/(2d)}`, d = dx + dy: the paper's :math:`\epsilon(t) =
+        t N^{-1/(2d)}` with t from 2 to 2 ``t_max``.
+    n_ensemble : int, default 8
+        Number L of widths :math:`\epsilon_0 t_l`, :math:`t_l` evenly spaced on [1, ``t_max``],
+        each hashed with its own random shifts.
+    t_max : float, default 3.0
+        Largest width multiplier (> 1 when ``n_ensemble > 1``).
+    ensemble : {"optimal", "mean", "median"}, default "optimal"
+        How the L base estimates are combined: bias-cancelling weights (see ``bias_powers``),
+        their mean, or their median (the authors' later code uses the median).
+    bias_powers : sequence of float, optional
+        Exponents p of the bias terms :math:`\propto t^p` cancelled by ``ensemble="optimal"``.
+        Default ``(2, -d)``; the paper's choice is ``range(1, d + 1)``. See Notes.
+    standardize : bool, default True
+        Divide each coordinate by its standard deviation first (a constant coordinate is left
+        as is), so that one width suits all coordinates.
+    n_buckets : int, optional
+        If given, the secondary hash :math:`H_2` maps each grid cell at random to one of
+        ``n_buckets`` buckets (the paper uses :math:`F = c_H N`); cells that collide are merged.
+        Default: no secondary hash (every occupied cell is its own bucket, the F -> infinity
+        limit).
+    max_ratio : float, optional
+        Clip the density ratios to [1/max_ratio, max_ratio] (the paper's truncated
+        :math:`\tilde g` with :math:`C_L = 1/U`, :math:`C_U = U`; the authors' first code uses
+        U = 20). Default: no clipping.
+    seed : int, default 0
+        Seed (>= 0) of the random shifts and of :math:`H_2`. They are drawn on the CPU, so a
+        seed gives the same hashing on every device.
+    device : str or torch.device, optional
+        Default: the input tensor's device (numpy: CUDA if available).
+
+    Returns
+    -------
+    float
+        Nats.
+
+    Raises
+    ------
+    ValueError
+        Mismatched N, N < 2, NaN/inf, ``epsilon``/``t_max`` not positive, ``max_ratio < 1``,
+        ``t_max <= 1`` with more than one width, ``n_ensemble < 1``, ``n_buckets < 1``, an
+        unknown ``ensemble``, or as many ``bias_powers`` as widths.
+
+    Notes
+    -----
+    Each base estimate is the plug-in MI of two randomly shifted grids and carries two biases:
+    a smoothing bias in powers of :math:`\epsilon` and a small-count bias of order
+    :math:`1/(N\epsilon^d)` (both appear in the paper's bias expansion; the weights there
+    cancel only the first, powers 1..d). Cancelling powers of t alone extrapolates the
+    estimates to :math:`\epsilon \to 0`, where the small-count bias explodes: for independent
+    Gaussians (d = 2, N = 1000 / 2000, 10 seeds) the paper's powers 1, 2 gave 0.85 / 0.65
+    nats with the paper's widths :math:`t N^{-1/4}`, t in [1, 3], and 0.26 / 0.21 with our
+    default widths, against 0.05 / 0.04 for the plain mean. Averaging over the random shift
+    makes the smoothing bias even in :math:`\epsilon` for smooth densities, so by default we
+    cancel :math:`t^2` and :math:`t^{-d}` instead (our choice, not the paper's). Measured with
+    the defaults (10 seeds, N = 1000): at d = 2 the truths 0, 0.144, 0.511 nats came out as
+    0.01, 0.16, 0.51 (N = 2000: 0.01, 0.14, 0.49). The estimator degrades with dimension,
+    like every histogram estimator: at d = 4 the truths 0, 0.29, 1.02 came out as 0.12, 0.33,
+    0.81, and at d = 6 the truths 0, 0.43, 1.53 as 0.46, 0.67, 1.15 (still increasing with
+    the true MI).
+
+    Discrete data: with ``epsilon`` below the smallest gap between distinct values every value
+    has its own bucket, every base estimate equals the plug-in MI and so does the ensemble.
+
+    Simplifications with respect to the paper and its code: H1 acts on the raw (standardized)
+    coordinates, not on random projections (the code's default "p-stable" hashing); the widths
+    follow a fixed rule, not the code's collision-balancing search or nearest-neighbour
+    widths; H2 is optional. Noshad et al. applied EDGE to information planes of MNIST MLPs
+    (784-1024-20-20-20, tanh/ReLU) with their code's automatic nearest-neighbour widths and
+    "smoothness" factors per layer (Geiger 2021, Sec. III-E: binning followed by a random
+    non-injective hash).
+
+    References
+    ----------
+    .. [1] M. Noshad, Y. Zeng and A. O. Hero III, "Scalable mutual information estimation
+       using dependence graphs", ICASSP 2019, pp. 2962-2966; arXiv:1801.09125; code
+       github.com/mrtnoshad/EDGE.
+    .. [2] B. C. Geiger, IEEE TNNLS 2021, Sec. III-E.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.repeat(np.arange(4.0), 25)          # discrete X, Y = X: I = log 4
+    >>> round(mi_edge(x, x, epsilon=0.1), 4)
+    1.3863
+    """
+    check_choice(ensemble, "ensemble", ("optimal", "mean", "median"))
+    n_ensemble = check_int(n_ensemble, "n_ensemble", minimum=1)
+    t_max = check_positive(t_max, "t_max")
+    if n_ensemble > 1 and t_max <= 1.0:
+        raise ValueError(f"t_max must be > 1 with n_ensemble > 1, got {t_max}")
+    if epsilon is not None:
+        epsilon = check_positive(epsilon, "epsilon")
+    if n_buckets is not None:
+        n_buckets = check_int(n_buckets, "n_buckets", minimum=1)
+    if max_ratio is not None:
+        max_ratio = check_positive(max_ratio, "max_ratio")
+        if max_ratio < 1.0:
+            raise ValueError(f"max_ratio must be >= 1, got {max_ratio}")
+    seed = check_int(seed, "seed", minimum=0)
+
+    tx, ty = check_xy(x, y, min_samples=2, device=device)
+    n, dx = tx.shape
+    dy = ty.shape[1]
+    d = dx + dy
+    powers = (2.0, -float(d)) if bias_powers is None else bias_powers
+    t = np.linspace(1.0, t_max, n_ensemble) if n_ensemble > 1 else np.ones(1)
+    weights = None
+    if ensemble == "optimal" and n_ensemble > 1:
+        weights = edge_ensemble_weights(t, powers)  # validates powers before the heavy work
+    if standardize:
+        sx, sy = tx.std(dim=0), ty.std(dim=0)
+        tx = tx / torch.where(sx > 0, sx, torch.ones_like(sx))
+        ty = ty / torch.where(sy > 0, sy, torch.ones_like(sy))
+    eps0 = epsilon if epsilon is not None else 2.0 * n ** (-1.0 / (2 * d))
+
+    gen = torch.Generator(device="cpu").manual_seed(seed)
+    estimates = []
+    for tl in t:
+        eps = eps0 * float(tl)
+        bx = (torch.rand(dx, generator=gen, dtype=torch.float64) * eps).to(tx.device)
+        by = (torch.rand(dy, generator=gen, dtype=torch.float64) * eps).to(tx.device)
+        salts = torch.randint(-(2**62), 2**62, (d,), generator=gen, dtype=torch.int64).to(tx.device)
+        ix = _bucket_ids(tx, eps, bx, salts[:dx], n_buckets)
+        iy = _bucket_ids(ty, eps, by, salts[dx:], n_buckets)
+        estimates.append(_graph_mi(ix, iy, max_ratio))
+    est = np.asarray(estimates)
+
+    if ensemble == "median":
+        return float(np.median(est))
+    if weights is None:
+        return float(est.mean())
+    return float(weights @ est)

@@ -1,0 +1,633 @@
+"""k-nearest-neighbour estimators of differential entropy and mutual information (nats).
+
+* :func:`entropy_kl`, :func:`mi_kl`: Kozachenko-Leonenko (1987) entropy from the distance to the k-th
+  neighbour; MI as H(X) + H(Y) - H(X, Y).
+* :func:`entropy_wkl`, :func:`mi_wkl`: the weighted Kozachenko-Leonenko estimator of Berrett,
+  Samworth & Yuan (2019), a weighted sum of the KL estimators for j = 1..k whose weights cancel the
+  leading bias terms; the estimator Butakov et al. (2024) apply to compressed representations.
+* :func:`mi_ksg`: Kraskov, Stoegbauer & Grassberger (2004), algorithm 1 (max-norm).
+
+Neighbour searches are exact. ``method`` picks how they are done, with one answer for every method:
+
+``"tree"``
+    scikit-learn :class:`~sklearn.neighbors.KDTree` queries on the CPU, split over ``n_jobs``
+    threads (each thread builds its own tree: threads sharing one tree were 2x slower than one
+    thread in our measurements, as the query loop updates counters on the shared tree object).
+``"brute"``
+    torch, on the data's own device (the GPU path): ``torch.cdist`` in blocks of ``chunk_size``
+    rows, then ``topk``/``kthvalue`` and counting, so memory stays O(chunk_size * N).
+``"sort"``
+    searches in one dimension by sorting (the KSG marginal counts of a 1-D X or Y, the neighbours of
+    1-D data); searches in more dimensions as ``"auto"`` does them.
+``"auto"`` (default)
+    CUDA tensors: ``"brute"``. CPU: ``"sort"`` for 1-D searches and ``"tree"`` for the rest (the
+    fastest exact choice in ``benchmarks/estimators.py``).
+
+Ties. Max-norm distances are computed as max_c |a_c - b_c| by every method, so all methods see the
+same floating-point numbers and agree exactly on ties; the KSG counts are strict (``<``), trees
+query the radius ``nextafter(eps, 0)`` with ``<=``, which is the same set. Euclidean distances
+(KL, WKL) may differ in the last bit between methods (summation order), far below any test
+tolerance. Duplicate points give zero distances, for which the estimators are undefined (log 0, or
+a KSG radius of 0): they raise a ``ValueError``; ``jitter`` adds a little Gaussian noise instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable
+
+import numpy as np
+import torch
+from scipy import linalg, special
+from sklearn.neighbors import KDTree
+
+from ibcore._validation import as_2d, check_choice, check_int, check_positive, check_xy
+
+__all__ = ["entropy_kl", "entropy_wkl", "mi_kl", "mi_wkl", "mi_ksg"]
+
+METHODS = ("auto", "tree", "brute", "sort")
+# KDTree leaf size: 20 was 10-20 % faster than scikit-learn's default 40 for the k-NN and radius
+# queries at N = 1e5, d = 8..16 (benchmarks/estimators.py); the answer does not depend on it.
+_LEAF_SIZE = 20
+# Fewer rows than this per thread and the thread start-up costs more than it saves.
+_MIN_ROWS_PER_THREAD = 2048
+# Default brute-force block: chunk_size * N distances per matrix (2**23 float64 = 64 MiB).
+_BRUTE_ELEMENTS = 2**23
+
+
+# --------------------------------------------------------------------------------------------
+# input handling
+# --------------------------------------------------------------------------------------------
+def _check_options(k: Any, method: Any, chunk_size: Any, n_jobs: Any, jitter: Any, seed: Any) -> dict:
+    check_int(k, "k", minimum=1)
+    check_choice(method, "method", METHODS)
+    if chunk_size is not None:
+        check_int(chunk_size, "chunk_size", minimum=1)
+    if n_jobs is not None:
+        check_int(n_jobs, "n_jobs", minimum=1)
+    check_positive(jitter, "jitter", allow_zero=True)
+    check_int(seed, "seed", minimum=0)
+    return dict(method=method, chunk_size=chunk_size, n_jobs=n_jobs)
+
+
+def _check_n(n: int, k: int) -> None:
+    if n <= k:
+        raise ValueError(f"need at least k + 1 = {k + 1} samples for k={k}, got N={n}")
+
+
+def _add_jitter(t: torch.Tensor, jitter: float, seed: int, offset: int = 0) -> torch.Tensor:
+    """Add N(0, (jitter * std_c)^2) noise to each coordinate c (std_c = 1 where the column is constant)."""
+    if jitter == 0:
+        return t
+    gen = torch.Generator(device=t.device).manual_seed(seed + offset)
+    scale = t.std(dim=0, correction=0)
+    scale = torch.where(scale > 0, scale, torch.ones_like(scale))
+    noise = torch.randn(t.shape, generator=gen, device=t.device, dtype=t.dtype)
+    return t + jitter * scale * noise
+
+
+def _n_threads(n_jobs: int | None) -> int:
+    if n_jobs is not None:
+        return n_jobs
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _chunk_rows(n: int, chunk_size: int | None) -> int:
+    return chunk_size if chunk_size is not None else max(1, min(n, _BRUTE_ELEMENTS // n))
+
+
+def _resolve(method: str, t: torch.Tensor) -> str:
+    """The search method for ``t``: ``"auto"`` -> brute on CUDA, sort in 1-D, tree otherwise."""
+    one_d = t.shape[1] == 1
+    if method in ("auto", "sort"):
+        if one_d:
+            return "sort"
+        return "brute" if t.device.type != "cpu" else "tree"
+    return method
+
+
+def _threaded(fn: Callable[[int, int], np.ndarray], n: int, n_jobs: int | None) -> np.ndarray:
+    """Run ``fn(start, stop)`` on contiguous row ranges in threads and stack the results."""
+    parts = max(1, min(_n_threads(n_jobs), n // _MIN_ROWS_PER_THREAD))
+    if parts == 1:
+        return fn(0, n)
+    bounds = np.linspace(0, n, parts + 1).astype(int)
+    with ThreadPoolExecutor(parts) as pool:
+        out = list(pool.map(lambda i: fn(bounds[i], bounds[i + 1]), range(parts)))
+    return np.concatenate(out)
+
+
+def _numpy(t: torch.Tensor) -> np.ndarray:
+    return np.ascontiguousarray(t.detach().cpu().numpy())
+
+
+# --------------------------------------------------------------------------------------------
+# k-nearest-neighbour distances, (N, k): column j-1 holds the distance to the j-th neighbour
+# --------------------------------------------------------------------------------------------
+def _knn_tree(z: torch.Tensor, k: int, metric: str, n_jobs: int | None) -> torch.Tensor:
+    a = _numpy(z)
+
+    def run(start: int, stop: int) -> np.ndarray:
+        tree = KDTree(a, leaf_size=_LEAF_SIZE, metric=metric)  # one tree per thread, see module doc
+        # k + 1 neighbours include the point itself at distance 0; the sorted distances to all
+        # points are {0} + {distances to others}, so columns 1..k are the 1st..k-th neighbours
+        # even when duplicates make the returned index of column 0 another point.
+        return tree.query(a[start:stop], k=k + 1)[0][:, 1:]
+
+    return torch.from_numpy(_threaded(run, a.shape[0], n_jobs)).to(z.device)
+
+
+def _knn_brute(z: torch.Tensor, k: int, metric: str, chunk_size: int | None) -> torch.Tensor:
+    n = z.shape[0]
+    p = 2.0 if metric == "euclidean" else math.inf
+    rows = _chunk_rows(n, chunk_size)
+    out = []
+    for start in range(0, n, rows):
+        stop = min(start + rows, n)
+        # 'donot_use_mm': the matrix-product shortcut loses precision for close points (it can
+        # return 0 for distinct points) and would differ from the tree's distances.
+        d = torch.cdist(z[start:stop], z, p=p, compute_mode="donot_use_mm_for_euclid_dist")
+        i = torch.arange(stop - start, device=z.device)
+        d[i, start + i] = math.inf  # exclude the point itself
+        out.append(d.topk(k, dim=1, largest=False, sorted=True).values)
+    return torch.cat(out)
+
+
+def _knn_sort(u: torch.Tensor, k: int) -> torch.Tensor:
+    """k-NN distances of 1-D data by sorting: the k nearest lie among the k left and k right.
+
+    Rows come out in sorted order, not input order (the entropy estimators only average them).
+    """
+    n = u.shape[0]
+    us = torch.sort(u[:, 0]).values
+    off = torch.cat([torch.arange(-k, 0), torch.arange(1, k + 1)]).to(u.device)
+    pos = torch.arange(n, device=u.device)[:, None] + off
+    valid = (pos >= 0) & (pos < n)
+    d = (us[pos.clamp(0, n - 1)] - us[:, None]).abs()
+    d = torch.where(valid, d, torch.full_like(d, math.inf))
+    return d.topk(k, dim=1, largest=False, sorted=True).values
+
+
+def _knn(z: torch.Tensor, k: int, metric: str, method: str, chunk_size: int | None,
+         n_jobs: int | None) -> torch.Tensor:
+    how = _resolve(method, z)
+    if how == "sort" and z.shape[1] == 1:
+        return _knn_sort(z, k)
+    if how == "brute" or (how == "sort" and z.device.type != "cpu"):
+        return _knn_brute(z, k, metric, chunk_size)
+    return _knn_tree(z, k, metric, n_jobs)
+
+
+# --------------------------------------------------------------------------------------------
+# KSG marginal counts: #{j != i : max-norm ||u_j - u_i|| < eps_i}
+# --------------------------------------------------------------------------------------------
+def _count_tree(u: torch.Tensor, eps: torch.Tensor, n_jobs: int | None) -> torch.Tensor:
+    a, r = _numpy(u), np.nextafter(_numpy(eps), 0.0)  # dist <= nextafter(eps, 0)  <=>  dist < eps
+
+    def run(start: int, stop: int) -> np.ndarray:
+        tree = KDTree(a, leaf_size=_LEAF_SIZE, metric="chebyshev")
+        return tree.query_radius(a[start:stop], r[start:stop], count_only=True)
+
+    return torch.from_numpy(_threaded(run, a.shape[0], n_jobs) - 1).to(eps.device)  # -1: the point itself
+
+
+def _count_sort(u: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
+    """Counts for a 1-D u by bisection in the sorted values, on any device.
+
+    fl(v - u_i) is non-decreasing in v, so {j : -eps_i < fl(u_j - u_i) < eps_i} is one run of the
+    sorted array; bisecting on exactly those floating-point differences (not on u_i +- eps_i,
+    which round differently) counts the same points as the tree and brute-force methods.
+    """
+    n = u.shape[0]
+    u = u[:, 0]
+    us = torch.sort(u).values
+
+    def first(pred: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
+        lo = torch.zeros(n, dtype=torch.long, device=u.device)
+        hi = torch.full((n,), n, dtype=torch.long, device=u.device)
+        for _ in range(n.bit_length() + 1):
+            active = lo < hi
+            mid = (lo + hi) // 2
+            ok = pred(us[mid.clamp_max(n - 1)] - u)
+            hi = torch.where(active & ok, mid, hi)
+            lo = torch.where(active & ~ok, mid + 1, lo)
+        return lo
+
+    start = first(lambda diff: diff > -eps)
+    stop = first(lambda diff: diff >= eps)
+    return stop - start - 1  # -1: the point itself (difference 0 < eps)
+
+
+def _count(u: torch.Tensor, eps: torch.Tensor, method: str, n_jobs: int | None) -> torch.Tensor:
+    how = _resolve(method, u)
+    if how == "sort" and u.shape[1] == 1:
+        return _count_sort(u, eps)
+    return _count_tree(u, eps, n_jobs)
+
+
+def _ksg_brute(x: torch.Tensor, y: torch.Tensor, k: int, chunk_size: int | None
+               ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """eps, n_x, n_y in one pass over blocks of rows: the marginal distances are reused."""
+    n = x.shape[0]
+    rows = _chunk_rows(n, chunk_size)
+    eps, nx, ny = [], [], []
+    for start in range(0, n, rows):
+        stop = min(start + rows, n)
+        dx = torch.cdist(x[start:stop], x, p=math.inf)
+        dy = torch.cdist(y[start:stop], y, p=math.inf)
+        dz = torch.maximum(dx, dy)
+        i = torch.arange(stop - start, device=x.device)
+        dz[i, start + i] = math.inf
+        e = dz.kthvalue(k, dim=1).values[:, None]
+        eps.append(e[:, 0])
+        nx.append((dx < e).sum(dim=1) - 1)
+        ny.append((dy < e).sum(dim=1) - 1)
+    return torch.cat(eps), torch.cat(nx), torch.cat(ny)
+
+
+# --------------------------------------------------------------------------------------------
+# entropies
+# --------------------------------------------------------------------------------------------
+def _log_unit_ball(d: int) -> float:
+    r"""log of the volume of the Euclidean unit ball in R^d, :math:`\log \pi^{d/2} / \Gamma(1 + d/2)`."""
+    return 0.5 * d * math.log(math.pi) - float(special.gammaln(1 + 0.5 * d))
+
+
+def _zero_distance_error(name: str, n_zero: int, k: int) -> ValueError:
+    return ValueError(
+        f"{name}: {n_zero} point(s) have a zero distance to a neighbour used by the estimator (their "
+        f"{k}-th neighbour coincides with them): duplicate points make these continuous-data estimators "
+        "undefined. Remove duplicates, or pass jitter=1e-10 (or larger) to add a little Gaussian noise."
+    )
+
+
+def _mean_log_knn(z: torch.Tensor, k: int, cols: np.ndarray, name: str, opts: dict) -> np.ndarray:
+    """Mean over points of log(distance to the j-th neighbour), for each j in ``cols`` (1-based)."""
+    dist = _knn(z, k, "euclidean", **opts)[:, cols - 1]
+    zero = (dist <= 0).any(dim=1)
+    if bool(zero.any()):
+        raise _zero_distance_error(name, int(zero.sum()), int(cols.max()))
+    return _numpy(dist.log().mean(dim=0))
+
+
+@functools.lru_cache(maxsize=None)
+def _wkl_weights(k: int, d: int) -> np.ndarray:
+    r"""Minimum-norm weights of the weighted KL estimator (Berrett, Samworth & Yuan 2019, Sec. 3).
+
+    The weights w in R^k satisfy
+
+    .. math::
+        \sum_j w_j = 1, \qquad \sum_j w_j \frac{\Gamma(j + 2l/d)}{\Gamma(j)} = 0 \quad (l = 1..\lfloor d/4 \rfloor),
+        \qquad w_j = 0 \text{ unless } j \in \{\lfloor ik/d \rfloor : i = 1..d\},
+
+    the set :math:`\mathcal W^{(k)}` of the paper; among them we take the one of least Euclidean
+    norm (as the authors' R package IndepTest::L2OptW and Butakov et al.'s code do; the support
+    restriction as in Butakov et al.). For d <= 3 there is no bias constraint and we return
+    :math:`w = e_k`, the unweighted KL estimator with the k-th neighbour (see :func:`entropy_wkl`).
+    Cached per (k, d); the returned array is read-only.
+    """
+    n_con = d // 4
+    w = np.zeros(k)
+    if n_con == 0:
+        w[-1] = 1.0
+    else:
+        support = np.array(sorted({i * k // d for i in range(1, d + 1)} - {0}))
+        if support.size < n_con + 1:
+            raise ValueError(
+                f"the weighted KL estimator in d={d} dimensions has {n_con + 1} constraints on its "
+                f"weights and needs k >= {n_con + 1} to meet them, got k={k}")
+        j = support.astype(np.float64)
+        rows = [np.ones_like(j)] + [np.exp(special.gammaln(j + 2 * l / d) - special.gammaln(j))
+                                    for l in range(1, n_con + 1)]
+        a = np.vstack(rows)
+        rhs = np.zeros(n_con + 1)
+        rhs[0] = 1.0
+        ws = linalg.lstsq(a, rhs)[0]  # full row rank: the exact minimum-norm solution
+        if not np.allclose(a @ ws, rhs, rtol=0, atol=1e-8):
+            raise ValueError(f"could not solve the weight constraints for k={k}, d={d}")
+        w[support - 1] = ws
+    w.setflags(write=False)
+    return w
+
+
+def _entropy_kl(z: torch.Tensor, k: int, opts: dict, name: str) -> float:
+    n, d = z.shape
+    mean_log = _mean_log_knn(z, k, np.array([k]), name, opts)[0]
+    return float(special.digamma(n) - special.digamma(k) + _log_unit_ball(d) + d * mean_log)
+
+
+def _entropy_wkl(z: torch.Tensor, k: int, opts: dict, name: str) -> float:
+    n, d = z.shape
+    w = _wkl_weights(k, d)
+    cols = np.flatnonzero(w) + 1
+    mean_log = _mean_log_knn(z, k, cols, name, opts)
+    per_j = special.digamma(n) - special.digamma(cols) + _log_unit_ball(d) + d * mean_log
+    return float(np.dot(w[cols - 1], per_j))
+
+
+def entropy_kl(x: Any, k: int = 1, *, method: str = "auto", device: Any = None,
+               chunk_size: int | None = None, n_jobs: int | None = None, jitter: float = 0.0,
+               seed: int = 0) -> float:
+    r"""Kozachenko-Leonenko estimate of the differential entropy H(X), in nats.
+
+    .. math::
+        \hat H_{N,k} = \psi(N) - \psi(k) + \log V_d + \frac{d}{N} \sum_{i=1}^{N} \log \rho_{i,k},
+        \qquad V_d = \frac{\pi^{d/2}}{\Gamma(1 + d/2)},
+
+    with :math:`\rho_{i,k}` the Euclidean distance from :math:`x_i` to its k-th nearest neighbour
+    among the other N - 1 points.
+
+    Parameters
+    ----------
+    x : torch.Tensor or numpy.ndarray, shape (N, d) or (N,)
+    k : int, default 1
+        Neighbour order, 1 <= k < N.
+    method : {"auto", "tree", "brute", "sort"}, default "auto"
+        How neighbours are found (all exact, same answer); see the module docstring.
+    device : str, torch.device or None, default None
+        ``None``: the tensor's device (numpy input: CUDA when available, else CPU).
+    chunk_size : int or None, default None
+        Rows per block for ``"brute"``; ``None`` keeps each block near 2**23 distances.
+    n_jobs : int or None, default None
+        Threads for ``"tree"``; ``None`` uses every CPU this process may run on.
+    jitter : float, default 0.0
+        If > 0, Gaussian noise of standard deviation ``jitter * std(column)`` is added to each
+        column first (seeded by ``seed``): a deliberate way to break exact duplicates.
+    seed : int, default 0
+        Seed of the jitter noise.
+
+    Returns
+    -------
+    float
+        Entropy estimate in nats.
+
+    Raises
+    ------
+    ValueError
+        Bad input (NaN/inf, empty, ndim not 1 or 2, N <= k, unknown method), or duplicate points
+        (a zero k-th neighbour distance makes log 0): use ``jitter`` for data with ties.
+
+    Notes
+    -----
+    The estimator is asymptotically unbiased for any fixed k; its bias is of order
+    :math:`N^{-2/d}` for smooth densities (Berrett et al. 2019, Thm 1), so it grows with d, and
+    densities with bounded support (uniform) are underestimated near the boundary at small N.
+    The variance falls with k. Berrett et al. write :math:`\log(N - 1)` for :math:`\psi(N)`; the
+    two differ by O(1/N). Computed in float64.
+
+    References
+    ----------
+    .. [1] L. F. Kozachenko, N. N. Leonenko, "Sample estimate of the entropy of a random vector",
+       Problems Inform. Transmission 23(2), 95-101, 1987.
+    .. [2] A. Kraskov, H. Stoegbauer, P. Grassberger, "Estimating mutual information",
+       Phys. Rev. E 69, 066138, 2004, Eq. (20).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.random.default_rng(0).standard_normal((2000, 2))
+    >>> round(entropy_kl(x, k=3, device="cpu"), 2)  # truth log(2 pi e) = 2.84
+    2.84
+    """
+    opts = _check_options(k, method, chunk_size, n_jobs, jitter, seed)
+    z = as_2d(x, "x", device=device)
+    _check_n(z.shape[0], k)
+    return _entropy_kl(_add_jitter(z, jitter, seed), k, opts, "x")
+
+
+def entropy_wkl(x: Any, k: int = 5, *, method: str = "auto", device: Any = None,
+                chunk_size: int | None = None, n_jobs: int | None = None, jitter: float = 0.0,
+                seed: int = 0) -> float:
+    r"""Weighted Kozachenko-Leonenko estimate of H(X) (Berrett, Samworth & Yuan 2019), in nats.
+
+    .. math::
+        \hat H^{w}_{N} = \sum_{j=1}^{k} w_j \hat H_{N,j}, \qquad
+        \sum_j w_j = 1, \quad
+        \sum_j w_j \frac{\Gamma(j + 2l/d)}{\Gamma(j)} = 0 \;\; (l = 1, \dots, \lfloor d/4 \rfloor),
+        \quad w_j = 0 \text{ for } j \notin \{\lfloor ik/d \rfloor : i = 1..d\},
+
+    :math:`\hat H_{N,j}` being :func:`entropy_kl` with the j-th neighbour. The constraints cancel
+    the bias terms of order :math:`N^{-2l/d}`, :math:`l \le d/4`, which otherwise stop the KL
+    estimator from being efficient for d >= 4. Of the admissible weights we use the one of least
+    Euclidean norm (as in the authors' R package, IndepTest ``L2OptW``; Butakov et al. 2024 also take
+    the minimum-norm solution), cached per (k, d).
+
+    Parameters
+    ----------
+    x : torch.Tensor or numpy.ndarray, shape (N, d) or (N,)
+    k : int, default 5
+        Largest neighbour order used, 1 <= k < N. For d >= 4 it must be at least
+        floor(d/4) + 1 (enough free weights for the constraints).
+    method, device, chunk_size, n_jobs, jitter, seed
+        As in :func:`entropy_kl`.
+
+    Returns
+    -------
+    float
+        Entropy estimate in nats.
+
+    Notes
+    -----
+    d <= 3: floor(d/4) = 0, so the only condition is :math:`\sum w_j = 1`. There is then no bias
+    term to cancel (the KL estimator is already efficient for d <= 3, Berrett et al. 2019,
+    Thm 7), and we use :math:`w = e_k`: the estimate equals ``entropy_kl(x, k)``, the member of
+    the family with the smallest variance, as the authors' package does. (The minimum-norm solution
+    on the restricted support would average a few :math:`\hat H_{N,j}` for no bias gain, and
+    Butakov et al.'s code uses :math:`e_1` up to d = 4, the highest-variance choice.) From d = 4 on
+    one constraint per multiple of 4 is added.
+
+    The weights are large and of alternating sign when k is close to floor(d/4) + 1 (e.g. k = 5,
+    d = 16: the system is square), which inflates the variance; the theory takes k growing with N.
+    Zero neighbour distances raise a ``ValueError``, as in :func:`entropy_kl`.
+
+    References
+    ----------
+    .. [1] T. B. Berrett, R. J. Samworth, M. Yuan, "Efficient multivariate entropy estimation via
+       k-nearest neighbour distances", Ann. Statist. 47(1), 288-318, 2019, Sec. 3 (the set
+       :math:`\mathcal W^{(k)}`) and Thm 7.
+    .. [2] I. Butakov, A. Tolmachev, S. Malanchuk, A. Neopryatnaya, A. Frolov, K. Andreev,
+       "Information bottleneck analysis of deep neural networks via lossy compression",
+       ICLR 2024 (arXiv:2305.08013), Sec. 5.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.random.default_rng(0).standard_normal((2000, 8))
+    >>> round(entropy_wkl(x, k=5, device="cpu"), 1)  # truth 4 log(2 pi e) = 11.4
+    11.4
+    """
+    opts = _check_options(k, method, chunk_size, n_jobs, jitter, seed)
+    z = as_2d(x, "x", device=device)
+    _check_n(z.shape[0], k)
+    return _entropy_wkl(_add_jitter(z, jitter, seed), k, opts, "x")
+
+
+def _mi_from_entropies(x: Any, y: Any, k: int, opts: dict, device: Any, jitter: float, seed: int,
+                       entropy: Callable[[torch.Tensor, int, dict, str], float]) -> float:
+    xt, yt = check_xy(x, y, min_samples=k + 1, device=device)
+    xt, yt = _add_jitter(xt, jitter, seed), _add_jitter(yt, jitter, seed, offset=1)
+    return (entropy(xt, k, opts, "x") + entropy(yt, k, opts, "y")
+            - entropy(torch.cat([xt, yt], dim=1), k, opts, "(x, y)"))
+
+
+def mi_kl(x: Any, y: Any, k: int = 1, *, method: str = "auto", device: Any = None,
+          chunk_size: int | None = None, n_jobs: int | None = None, jitter: float = 0.0,
+          seed: int = 0) -> float:
+    r"""I(X;Y) in nats as :math:`\hat H(X) + \hat H(Y) - \hat H(X, Y)` with :func:`entropy_kl`.
+
+    .. math::
+        \hat I = \log\frac{V_{d_x} V_{d_y}}{V_{d_x + d_y}} + \psi(N) - \psi(k)
+        + \frac{1}{N}\sum_i \left(d_x \log\rho^x_{i,k} + d_y \log\rho^y_{i,k}
+        - (d_x + d_y) \log\rho^{xy}_{i,k}\right)
+
+    Parameters
+    ----------
+    x : torch.Tensor or numpy.ndarray, shape (N, d_x) or (N,)
+    y : torch.Tensor or numpy.ndarray, shape (N, d_y) or (N,)
+    k : int, default 1
+    method, device, chunk_size, n_jobs, jitter, seed
+        As in :func:`entropy_kl` (jitter is drawn independently for x and y).
+
+    Returns
+    -------
+    float
+        MI estimate in nats (can be negative).
+
+    Notes
+    -----
+    The three entropies use neighbourhoods of different sizes, so their biases do not cancel:
+    this estimator is usually worse than :func:`mi_ksg` (Kraskov et al. 2004, Sec. II.B), and the
+    joint entropy in d_x + d_y dimensions dominates the error.
+
+    References
+    ----------
+    .. [1] A. Kraskov, H. Stoegbauer, P. Grassberger, Phys. Rev. E 69, 066138, 2004, Eqs. (4), (20).
+    """
+    opts = _check_options(k, method, chunk_size, n_jobs, jitter, seed)
+    return _mi_from_entropies(x, y, k, opts, device, jitter, seed, _entropy_kl)
+
+
+def mi_wkl(x: Any, y: Any, k: int = 5, *, method: str = "auto", device: Any = None,
+           chunk_size: int | None = None, n_jobs: int | None = None, jitter: float = 0.0,
+           seed: int = 0) -> float:
+    r"""I(X;Y) in nats as :math:`\hat H^w(X) + \hat H^w(Y) - \hat H^w(X, Y)` with :func:`entropy_wkl`.
+
+    .. math:: \hat I = \hat H^{w}(X) + \hat H^{w}(Y) - \hat H^{w}(X, Y)
+
+    Each entropy uses the minimum-norm weights for its own dimension (d_x, d_y, d_x + d_y); this is
+    the MI estimator of Butakov et al. (2024) applied to compressed representations.
+
+    Parameters
+    ----------
+    x : torch.Tensor or numpy.ndarray, shape (N, d_x) or (N,)
+    y : torch.Tensor or numpy.ndarray, shape (N, d_y) or (N,)
+    k : int, default 5
+        Must be >= floor((d_x + d_y)/4) + 1 when d_x + d_y >= 4 (see :func:`entropy_wkl`).
+    method, device, chunk_size, n_jobs, jitter, seed
+        As in :func:`entropy_kl`.
+
+    Returns
+    -------
+    float
+        MI estimate in nats (can be negative).
+
+    Notes
+    -----
+    As for :func:`mi_kl`, the biases of the three terms need not cancel; the weighting removes the
+    leading terms of each, at the price of a larger variance.
+
+    References
+    ----------
+    .. [1] T. B. Berrett, R. J. Samworth, M. Yuan, Ann. Statist. 47(1), 288-318, 2019, Sec. 3.
+    .. [2] I. Butakov et al., ICLR 2024 (arXiv:2305.08013), Sec. 5.
+    """
+    opts = _check_options(k, method, chunk_size, n_jobs, jitter, seed)
+    return _mi_from_entropies(x, y, k, opts, device, jitter, seed, _entropy_wkl)
+
+
+def mi_ksg(x: Any, y: Any, k: int = 5, *, method: str = "auto", device: Any = None,
+           chunk_size: int | None = None, n_jobs: int | None = None, jitter: float = 0.0,
+           seed: int = 0) -> float:
+    r"""Kraskov-Stoegbauer-Grassberger estimate of I(X;Y) (algorithm 1), in nats.
+
+    .. math::
+        \hat I = \psi(k) + \psi(N) - \frac{1}{N} \sum_{i=1}^{N} \left[\psi(n_{x,i} + 1)
+        + \psi(n_{y,i} + 1)\right],
+
+    where :math:`\epsilon_i` is the max-norm distance from :math:`(x_i, y_i)` to its k-th nearest
+    neighbour in the joint space, :math:`\|(x, y)\| = \max(\|x\|_\infty, \|y\|_\infty)`, and
+    :math:`n_{x,i} = \#\{j \ne i : \|x_j - x_i\|_\infty < \epsilon_i\}` (strictly), likewise
+    :math:`n_{y,i}`.
+
+    Parameters
+    ----------
+    x : torch.Tensor or numpy.ndarray, shape (N, d_x) or (N,)
+    y : torch.Tensor or numpy.ndarray, shape (N, d_y) or (N,)
+    k : int, default 5
+        Neighbour order in the joint space, 1 <= k < N.
+    method : {"auto", "tree", "brute", "sort"}, default "auto"
+        ``"tree"``: KDTree (Chebyshev) k-NN query, then radius counts with radius
+        ``nextafter(eps, 0)``; ``"brute"``: one chunked torch pass computing eps and both counts
+        (GPU path); ``"sort"``: marginal counts of 1-D x or y by bisection in the sorted values;
+        ``"auto"``: brute on CUDA, else tree with sorting for 1-D marginals.
+    device, chunk_size, n_jobs, jitter, seed
+        As in :func:`entropy_kl` (jitter is drawn independently for x and y).
+
+    Returns
+    -------
+    float
+        MI estimate in nats. Not clipped: it can be slightly negative for independent variables
+        (scikit-learn's ``mutual_info_regression`` clips at 0).
+
+    Raises
+    ------
+    ValueError
+        Bad input, or a zero radius :math:`\epsilon_i` (k + 1 coincident points in the joint space,
+        i.e. discrete data): use ``jitter``.
+
+    Notes
+    -----
+    Invariant under smooth invertible maps of each coordinate only up to its estimation error,
+    but the max-norm neighbourhoods make it nearly so for monotone per-coordinate maps. It
+    underestimates large MI (strong dependence) at fixed N, by an amount growing with the
+    dimension; for independent variables the bias is close to 0 (Kraskov et al. 2004, Sec. III).
+    Ties at the radius are excluded (strict count), identically for every method.
+
+    References
+    ----------
+    .. [1] A. Kraskov, H. Stoegbauer, P. Grassberger, "Estimating mutual information",
+       Phys. Rev. E 69, 066138, 2004, Eq. (8).
+
+    Examples
+    --------
+    >>> from ibcore.ground_truth import gaussian_pair
+    >>> x, y, true_mi = gaussian_pair(2000, 0.8, seed=0)
+    >>> round(true_mi, 3), round(mi_ksg(x, y, k=5, device="cpu"), 2)
+    (0.511, 0.5)
+    """
+    opts = _check_options(k, method, chunk_size, n_jobs, jitter, seed)
+    xt, yt = check_xy(x, y, min_samples=k + 1, device=device)
+    xt, yt = _add_jitter(xt, jitter, seed), _add_jitter(yt, jitter, seed, offset=1)
+    n = xt.shape[0]
+    z = torch.cat([xt, yt], dim=1)
+    how = _resolve(method, z)
+    if how == "brute":
+        eps, nx, ny = _ksg_brute(xt, yt, k, chunk_size)
+    else:
+        eps = _knn_tree(z, k, "chebyshev", n_jobs)[:, -1]
+    if bool((eps <= 0).any()):
+        raise ValueError(
+            f"{int((eps <= 0).sum())} point(s) have k={k} or more exact duplicates in the joint (x, y) "
+            "space (KSG radius 0): KSG assumes continuous data. Remove duplicates, or pass "
+            "jitter=1e-10 (or larger) to add a little Gaussian noise.")
+    if how != "brute":
+        nx = _count(xt, eps, method, n_jobs)
+        ny = _count(yt, eps, method, n_jobs)
+    psi = torch.special.digamma((nx + 1).to(torch.float64)) + torch.special.digamma((ny + 1).to(torch.float64))
+    return float(special.digamma(k) + special.digamma(n) - psi.mean().item())

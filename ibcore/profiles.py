@@ -1,0 +1,161 @@
+"""Named run profiles for the book's notebooks, and the header every executed notebook prints.
+
+Each notebook starts with a cell tagged ``parameters`` holding plain assignments, ``profile`` among
+them, and then calls :func:`setup`, which
+
+1. looks the notebook's sizes up in :data:`PROFILES` under the chosen profile,
+2. applies any parameter the cell (or papermill) set to something other than ``None``,
+3. rejects an unknown profile or parameter, or a value of the wrong type, with a clear error,
+4. seeds torch/numpy, resolves the device and prints which profile, seeds, device and package
+   versions produced the page, and
+5. writes a small JSON record (when ``IBSTUDY_RECORD_DIR`` is set) that the book's status page reads.
+
+Profiles
+--------
+``smoke``
+    CI and nbval: seconds to a minute per notebook; checks the code path, not the science.
+``default``
+    the main job (``make book``): the whole book on a 2-core CPU well within an hour.
+``paper``
+    the papers' own settings, meant for a GPU.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ibcore._device import resolve_device
+
+__all__ = ["PROFILE_NAMES", "PROFILES", "Settings", "setup", "versions"]
+
+PROFILE_NAMES = ("smoke", "default", "paper")
+
+# Sizes per notebook and profile. Keep the keys identical across the three profiles of a notebook.
+PROFILES: dict[str, dict[str, dict[str, Any]]] = {
+    "00_information_plane": {
+        # SZT 12-10-7-5-4-3-2 tanh MLP, Adam lr 4e-4, batch 256 (Saxe et al. 2018 settings);
+        # Shwartz-Ziv & Tishby trained on 85 % of the 4096 inputs and averaged 50 seeds, ~10^4 epochs.
+        "smoke": {"n_epochs": 30, "seeds": [0], "n_bins": 30, "train_fraction": 0.85},
+        "default": {"n_epochs": 3000, "seeds": [0, 1, 2, 3, 4], "n_bins": 30, "train_fraction": 0.85},
+        "paper": {"n_epochs": 10000, "seeds": list(range(50)), "n_bins": 30, "train_fraction": 0.85},
+    },
+}
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python and of the packages that shape the numbers on a page."""
+    out = {"python": platform.python_version()}
+    for pkg in ("ibcore", "torch", "numpy", "scipy", "scikit-learn", "pandas", "matplotlib"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+@dataclass
+class Settings:
+    """The resolved settings of one notebook execution."""
+
+    notebook: str
+    profile: str
+    params: dict[str, Any]
+    seed: int
+    device: str
+    versions: dict[str, str] = field(default_factory=versions)
+    started: str = field(default_factory=lambda: time.strftime("%Y-%m-%d %H:%M:%S %Z"))
+
+    def __getattr__(self, name: str) -> Any:  # settings.n_epochs reads params["n_epochs"]
+        params = self.__dict__.get("params", {})
+        if name in params:
+            return params[name]
+        raise AttributeError(name)
+
+    def header(self) -> str:
+        rows = [("notebook", self.notebook), ("profile", self.profile), ("seed", self.seed),
+                ("device", self.device), *self.params.items(),
+                ("versions", ", ".join(f"{k} {v}" for k, v in self.versions.items())),
+                ("started", self.started)]
+        width = max(len(str(k)) for k, _ in rows)
+        return "\n".join(f"{str(k):<{width}} : {v}" for k, v in rows)
+
+
+def _check_type(name: str, value: Any, default: Any) -> Any:
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(default, float):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        value = float(value) if ok else value
+    elif isinstance(default, list):
+        ok = isinstance(value, (list, tuple))
+        value = list(value) if ok else value
+    else:
+        ok = isinstance(value, type(default))
+    if not ok:
+        raise TypeError(f"parameter {name}={value!r} has type {type(value).__name__}; "
+                        f"expected {type(default).__name__} like the profile's {default!r}")
+    return value
+
+
+def setup(notebook: str, profile: str, *, seed: int = 0, device: str | None = None,
+          quiet: bool = False, **overrides: Any) -> Settings:
+    """Resolve a notebook's settings from its profile and parameters, seed everything, print a header.
+
+    Parameters
+    ----------
+    notebook : str
+        The notebook's key in :data:`PROFILES` (its file name without ``.ipynb``).
+    profile : {"smoke", "default", "paper"}
+    seed : int
+        Seed for torch, numpy and :mod:`random` (the notebook's runs take their own seeds from
+        the profile's ``seeds`` where there are several).
+    device : str or None
+        ``None``/``"auto"``: CUDA when available, else CPU.
+    **overrides
+        Parameters from the notebook's ``parameters`` cell; ``None`` means "the profile's value".
+
+    Raises
+    ------
+    ValueError
+        Unknown notebook, profile or parameter name.
+    TypeError
+        A parameter of the wrong type.
+    """
+    if notebook not in PROFILES:
+        raise ValueError(f"unknown notebook {notebook!r}; known: {', '.join(sorted(PROFILES))}")
+    if profile not in PROFILE_NAMES:
+        raise ValueError(f"unknown profile={profile!r}; choose one of {', '.join(PROFILE_NAMES)}")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int, got {seed!r}")
+    params = dict(PROFILES[notebook][profile])
+    for name, value in overrides.items():
+        if name not in params:
+            raise ValueError(f"unknown parameter {name!r} for {notebook}; known: {', '.join(params)}")
+        if value is not None:
+            params[name] = _check_type(name, value, params[name])
+    dev = resolve_device(device)
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    random.seed(seed)
+    settings = Settings(notebook=notebook, profile=profile, params=params, seed=seed, device=str(dev))
+    if not quiet:
+        print(settings.header())
+    record_dir = os.environ.get("IBSTUDY_RECORD_DIR")
+    if record_dir:
+        path = Path(record_dir) / f"{notebook}.settings.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(asdict(settings), indent=2, default=str))
+    return settings

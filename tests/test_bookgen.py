@@ -1,0 +1,51 @@
+"""The glue that turns executed notebooks into book pages."""
+
+import json
+
+import nbformat
+
+from ibcore import bookgen, scorecard
+
+
+def _executed(tmp_path, name="00_x", duration=12.5, error=False):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Chapter X\ntext"), nbformat.v4.new_code_cell("1")]
+    if error:
+        nb.cells[1].outputs = [nbformat.v4.new_output("error", ename="E", evalue="v", traceback=[])]
+    nb.metadata["papermill"] = {"parameters": {"profile": "smoke"}, "duration": duration,
+                                "start_time": "2026-01-01T00:00:00", "end_time": "x", "exception": None}
+    path = tmp_path / f"{name}.ipynb"
+    nbformat.write(nb, path)
+    (tmp_path / f"{name}.settings.json").write_text(json.dumps(
+        {"profile": "smoke", "seed": 0, "device": "cpu", "params": {"seeds": [0, 1]},
+         "versions": {"torch": "2.13.0"}}))
+    return path
+
+
+def test_status_page_lists_profile_seeds_device_and_time(tmp_path):
+    _executed(tmp_path, "00_a", 12.5)
+    _executed(tmp_path, "01_b", 95.0, error=True)
+    out = tmp_path / "status.md"
+    rows = bookgen.write_status(tmp_path, out)
+    text = out.read_text()
+    assert [r["status"] for r in rows] == ["ok", "failed"]
+    assert "`smoke`" in text and "[0, 1]" in text and "cpu" in text
+    assert "12 s" in text and "1.6 min" in text and "| torch | 2.13.0 |" in text
+    assert "Chapter X" in text
+
+
+def test_scorecard_page(tmp_path, monkeypatch):
+    monkeypatch.setenv("IBSTUDY_SCORECARD_DIR", str(tmp_path / "sc"))
+    out = tmp_path / "sc.md"
+    bookgen.write_scorecard("smoke", out)
+    assert "No scorecard rows" in out.read_text()
+    scorecard.record("nb", "smoke", "saxe2018", "c", "1", "2", "partly")
+    bookgen.write_scorecard("smoke", out)
+    assert "| saxe2018 | c | 1 | 2 | partly | smoke | nb |" in out.read_text()
+
+
+def test_strip_reference_drops_timestamps(tmp_path):
+    path = _executed(tmp_path)
+    bookgen.strip_reference(path)
+    pm = json.loads(path.read_text())["metadata"]["papermill"]
+    assert "duration" not in pm and "start_time" not in pm and pm["parameters"] == {"profile": "smoke"}

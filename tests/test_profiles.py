@@ -1,0 +1,57 @@
+import json
+
+import pytest
+import torch
+
+from ibcore import profiles
+
+
+def test_every_notebook_has_all_three_profiles_with_the_same_keys():
+    for nb, table in profiles.PROFILES.items():
+        assert set(table) == set(profiles.PROFILE_NAMES), nb
+        keys = {p: set(v) for p, v in table.items()}
+        assert keys["smoke"] == keys["default"] == keys["paper"], nb
+
+
+def test_setup_resolves_profile_and_overrides(capsys):
+    s = profiles.setup("00_information_plane", "smoke", seed=3, device="cpu", n_epochs=7, n_bins=None)
+    assert s.profile == "smoke" and s.seed == 3 and s.device == "cpu"
+    assert s.n_epochs == 7  # override applied
+    assert s.n_bins == profiles.PROFILES["00_information_plane"]["smoke"]["n_bins"]  # None -> profile value
+    out = capsys.readouterr().out
+    assert "profile" in out and "smoke" in out and "torch" in out
+
+
+def test_setup_seeds_torch():
+    profiles.setup("00_information_plane", "smoke", seed=11, quiet=True)
+    a = torch.rand(3)
+    profiles.setup("00_information_plane", "smoke", seed=11, quiet=True)
+    assert torch.equal(a, torch.rand(3))
+
+
+def test_setup_writes_record(tmp_path, monkeypatch):
+    monkeypatch.setenv("IBSTUDY_RECORD_DIR", str(tmp_path))
+    profiles.setup("00_information_plane", "smoke", quiet=True)
+    rec = json.loads((tmp_path / "00_information_plane.settings.json").read_text())
+    assert rec["profile"] == "smoke" and "torch" in rec["versions"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "err", "match"),
+    [
+        ({"profile": "fast"}, ValueError, "unknown profile='fast'"),
+        ({"profile": "smoke", "n_epoch": 3}, ValueError, "unknown parameter 'n_epoch'"),
+        ({"profile": "smoke", "n_epochs": "3"}, TypeError, "parameter n_epochs='3'"),
+        ({"profile": "smoke", "n_epochs": 3.5}, TypeError, "n_epochs"),
+        ({"profile": "smoke", "seed": 1.0}, TypeError, "seed must be an int"),
+        ({"profile": "smoke", "device": "tpu"}, ValueError, "device"),
+    ],
+)
+def test_setup_rejects_bad_parameters(kwargs, err, match):
+    with pytest.raises(err, match=match):
+        profiles.setup("00_information_plane", quiet=True, **kwargs)
+
+
+def test_setup_rejects_unknown_notebook():
+    with pytest.raises(ValueError, match="unknown notebook"):
+        profiles.setup("99_nothing", "smoke")

@@ -38,7 +38,6 @@ help:
 # torch first, pinned: a CPU wheel here; a bare `torch` requirement would pull GBs of CUDA builds.
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON_SYS) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet "torch==2.13.0"
 	$(PY) -m pip install --quiet -e ".[test,book]"
 	touch $@
@@ -47,10 +46,10 @@ install: $(STAMP)
 
 # --- notebooks --------------------------------------------------------------------------------
 _executed/$(PROFILE)/%.ipynb: notebooks/%.ipynb $(STAMP) $(wildcard ibcore/*.py ibcore/*/*.py)
-	@mkdir -p $(@D)
-	IBSTUDY_RECORD_DIR=$(CURDIR)/_executed/$(PROFILE) $(VENV)/bin/papermill --kernel python3 \
-	  --cwd notebooks -p profile $(PROFILE) $< $@.tmp
-	mv $@.tmp $@
+	@mkdir -p $(@D) _executed/.partial
+	IBCORE_PROGRESS=0 IBSTUDY_RECORD_DIR=$(CURDIR)/_executed/$(PROFILE) $(VENV)/bin/papermill --kernel python3 \
+	  --cwd notebooks -p profile $(PROFILE) $< _executed/.partial/$(PROFILE)-$(@F)
+	mv _executed/.partial/$(PROFILE)-$(@F) $@
 
 run: $(EXECUTED)
 	$(PY) -m ibcore.scorecard --profile $(PROFILE) || true
@@ -71,7 +70,7 @@ scorecard: $(STAMP)
 # --- tests ------------------------------------------------------------------------------------
 # pytest on ibcore, then nbval re-executes the smoke references and compares the marked cells.
 test: $(STAMP)
-	$(PY) -m pytest tests -m "not slow" --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg \
+	IBCORE_PROGRESS=0 $(PY) -m pytest tests -m "not slow" --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	  --nbval-cell-timeout 600 -p no:cacheprovider
 	$(PY) -m ibcore.scorecard --profile smoke
 

@@ -97,15 +97,26 @@ def copy_mathjax(book: Path) -> None:
         shutil.copytree(src, dst, dirs_exist_ok=True)
 
 
+CHECK_TAG = "nbval-check-output"
+
+
 def strip_reference(path: Path) -> None:
-    """Drop timestamps and durations from a reference notebook; keep outputs and parameters."""
+    """Make a reference notebook small and stable for nbval ``--nbval-lax``.
+
+    Keeps the outputs of the cells tagged ``nbval-check-output`` (the only ones nbval compares)
+    and drops the others' (figures, progress), the timestamps and the durations.
+    """
     nb = json.loads(path.read_text())
     pm = nb.get("metadata", {}).get("papermill", {})
     for key in ("start_time", "end_time", "duration", "input_path", "output_path", "environment_variables"):
         pm.pop(key, None)
     for cell in nb.get("cells", []):
-        cell.get("metadata", {}).pop("papermill", None)
-        cell.get("metadata", {}).pop("execution", None)
+        meta = cell.get("metadata", {})
+        meta.pop("papermill", None)
+        meta.pop("execution", None)
+        if cell.get("cell_type") == "code" and CHECK_TAG not in meta.get("tags", []):
+            cell["outputs"] = []
+            cell["execution_count"] = None
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
 
 

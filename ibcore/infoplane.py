@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-from tqdm.auto import tqdm
+from ibcore._progress import progress_bar
 
 from ibcore.estimators import binning as _binning
 from ibcore.estimators import decision as _decision
@@ -191,7 +191,7 @@ def information_plane(
     frames = []
     jobs = [(run, name, est) for run in runs for name, est in named]
     total = sum(len(layers) if layers is not None else len(r.layers) for r, _, _ in jobs)
-    bar = tqdm(total=total, desc="information plane", disable=not progress, leave=False)
+    bar = progress_bar(total=total, desc="information plane", enabled=progress, leave=False)
     for run, name, est in jobs:
         use_layers = layers if layers is not None else list(run.layers)
         missing = [name_ for name_ in use_layers if name_ not in run.activations]

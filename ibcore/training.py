@@ -42,7 +42,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm.auto import tqdm
+from ibcore._progress import progress_bar
 
 from ibcore._device import resolve_device
 from ibcore._paths import runs_dir
@@ -945,7 +945,7 @@ def _train_loop(engine: Any, *, seeds: list[int], cfg: TrainConfig, data: dict[s
             callback(0, rows)
     last_ck = time.perf_counter()
 
-    bar = tqdm(total=cfg.n_epochs, initial=start - 1, desc=desc, disable=not progress, unit="epoch")
+    bar = progress_bar(total=cfg.n_epochs, initial=start - 1, desc=desc, enabled=progress, unit="epoch")
     try:
         for epoch in range(start, cfg.n_epochs + 1):
             if batch_size >= n_train:  # full batch: the order does not matter, skip the shuffle

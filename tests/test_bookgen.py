@@ -49,3 +49,17 @@ def test_strip_reference_drops_timestamps(tmp_path):
     bookgen.strip_reference(path)
     pm = json.loads(path.read_text())["metadata"]["papermill"]
     assert "duration" not in pm and "start_time" not in pm and pm["parameters"] == {"profile": "smoke"}
+
+
+def test_strip_reference_keeps_only_checked_outputs(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    checked = nbformat.v4.new_code_cell("1", metadata={"tags": [bookgen.CHECK_TAG]})
+    checked.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "1"}, execution_count=1)]
+    other = nbformat.v4.new_code_cell("plot()")
+    other.outputs = [nbformat.v4.new_output("display_data", data={"image/png": "AAAA"})]
+    nb.cells = [checked, other]
+    path = tmp_path / "r.ipynb"
+    nbformat.write(nb, path)
+    bookgen.strip_reference(path)
+    cells = json.loads(path.read_text())["cells"]
+    assert len(cells[0]["outputs"]) == 1 and cells[1]["outputs"] == []

@@ -36,6 +36,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
@@ -54,6 +55,8 @@ METHODS = ("auto", "tree", "brute", "sort")
 _LEAF_SIZE = 20
 # Fewer rows than this per thread and the thread start-up costs more than it saves.
 _MIN_ROWS_PER_THREAD = 2048
+# entropy_wkl warns above this weight norm (k=5: 1.7 at d=4, 16 at d=8, 359 at d=12, 1.7e4 at d=16).
+_WKL_WARN_NORM = 100.0
 # Default brute-force block: chunk_size * N distances per matrix (2**23 float64 = 64 MiB).
 _BRUTE_ELEMENTS = 2**23
 
@@ -103,12 +106,12 @@ def _chunk_rows(n: int, chunk_size: int | None) -> int:
 
 
 def _resolve(method: str, t: torch.Tensor) -> str:
-    """The search method for ``t``: ``"auto"`` -> brute on CUDA, sort in 1-D, tree otherwise."""
-    one_d = t.shape[1] == 1
-    if method in ("auto", "sort"):
-        if one_d:
-            return "sort"
-        return "brute" if t.device.type != "cpu" else "tree"
+    """The search method for the points ``t`` (N, d): what ``"auto"`` and ``"sort"`` mean here."""
+    on_cpu = t.device.type == "cpu"
+    if method == "auto":
+        method = "sort" if on_cpu else "brute"
+    if method == "sort" and t.shape[1] > 1:
+        return "tree" if on_cpu else "brute"
     return method
 
 
@@ -160,26 +163,24 @@ def _knn_brute(z: torch.Tensor, k: int, metric: str, chunk_size: int | None) -> 
 
 
 def _knn_sort(u: torch.Tensor, k: int) -> torch.Tensor:
-    """k-NN distances of 1-D data by sorting: the k nearest lie among the k left and k right.
+    """k-NN distances of 1-D data by sorting (numpy, CPU): the k nearest lie among the k left and k right.
 
     Rows come out in sorted order, not input order (the entropy estimators only average them).
     """
-    n = u.shape[0]
-    us = torch.sort(u[:, 0]).values
-    off = torch.cat([torch.arange(-k, 0), torch.arange(1, k + 1)]).to(u.device)
-    pos = torch.arange(n, device=u.device)[:, None] + off
-    valid = (pos >= 0) & (pos < n)
-    d = (us[pos.clamp(0, n - 1)] - us[:, None]).abs()
-    d = torch.where(valid, d, torch.full_like(d, math.inf))
-    return d.topk(k, dim=1, largest=False, sorted=True).values
+    us = np.sort(_numpy(u)[:, 0])
+    n = us.size
+    pos = np.arange(n)[:, None] + np.concatenate([np.arange(-k, 0), np.arange(1, k + 1)])
+    d = np.abs(us[np.clip(pos, 0, n - 1)] - us[:, None])
+    d[(pos < 0) | (pos >= n)] = np.inf
+    return torch.from_numpy(np.sort(d, axis=1)[:, :k]).to(u.device)
 
 
 def _knn(z: torch.Tensor, k: int, metric: str, method: str, chunk_size: int | None,
          n_jobs: int | None) -> torch.Tensor:
     how = _resolve(method, z)
-    if how == "sort" and z.shape[1] == 1:
+    if how == "sort":
         return _knn_sort(z, k)
-    if how == "brute" or (how == "sort" and z.device.type != "cpu"):
+    if how == "brute":
         return _knn_brute(z, k, metric, chunk_size)
     return _knn_tree(z, k, metric, n_jobs)
 
@@ -197,38 +198,52 @@ def _count_tree(u: torch.Tensor, eps: torch.Tensor, n_jobs: int | None) -> torch
     return torch.from_numpy(_threaded(run, a.shape[0], n_jobs) - 1).to(eps.device)  # -1: the point itself
 
 
-def _count_sort(u: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
-    """Counts for a 1-D u by bisection in the sorted values, on any device.
+def _first_true(us: np.ndarray, u: np.ndarray, eps: np.ndarray, upper: bool) -> np.ndarray:
+    """For each i the first p with fl(us[p] - u[i]) >= eps[i] (upper) or > -eps[i] (lower).
 
-    fl(v - u_i) is non-decreasing in v, so {j : -eps_i < fl(u_j - u_i) < eps_i} is one run of the
-    sorted array; bisecting on exactly those floating-point differences (not on u_i +- eps_i,
-    which round differently) counts the same points as the tree and brute-force methods.
+    Both predicates are monotone in p, since fl(v - u_i) is non-decreasing in v. ``searchsorted``
+    on u_i -+ eps_i (rounded differently) gives a start within a few floats of the answer; the
+    loop then steps over whole runs of equal values until the predicate flips exactly there.
     """
-    n = u.shape[0]
-    u = u[:, 0]
-    us = torch.sort(u).values
+    n = us.size
+    bound = u + eps if upper else u - eps
+    p = np.searchsorted(us, bound, side="left" if upper else "right")
 
-    def first(pred: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
-        lo = torch.zeros(n, dtype=torch.long, device=u.device)
-        hi = torch.full((n,), n, dtype=torch.long, device=u.device)
-        for _ in range(n.bit_length() + 1):
-            active = lo < hi
-            mid = (lo + hi) // 2
-            ok = pred(us[mid.clamp_max(n - 1)] - u)
-            hi = torch.where(active & ok, mid, hi)
-            lo = torch.where(active & ~ok, mid + 1, lo)
-        return lo
+    def pred(q: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        diff = us[q] - u[idx]
+        return diff >= eps[idx] if upper else diff > -eps[idx]
 
-    start = first(lambda diff: diff > -eps)
-    stop = first(lambda diff: diff >= eps)
-    return stop - start - 1  # -1: the point itself (difference 0 < eps)
+    while True:
+        i = np.flatnonzero(p > 0)
+        down = i[pred(p[i] - 1, i)]
+        if down.size:  # the value before p already satisfies it: go to the start of its run
+            p[down] = np.searchsorted(us, us[p[down] - 1], side="left")
+        i = np.flatnonzero(p < n)
+        up = i[~pred(p[i], i)]
+        if up.size:  # the value at p does not: go past its run
+            p[up] = np.searchsorted(us, us[p[up]], side="right")
+        if not down.size and not up.size:
+            return p
+
+
+def _count_sort(u: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
+    """Counts for a 1-D u by binary search in the sorted values (numpy, CPU).
+
+    {j : -eps_i < fl(u_j - u_i) < eps_i} is one run of the sorted array; searching on exactly those
+    floating-point differences counts the same points as the tree and brute-force methods.
+    """
+    a, e = _numpy(u)[:, 0], _numpy(eps)
+    order = np.argsort(a, kind="stable")  # queries in sorted order: faster searchsorted
+    us, es = a[order], e[order]
+    count = np.empty_like(order)
+    count[order] = _first_true(us, us, es, upper=True) - _first_true(us, us, es, upper=False)
+    return torch.from_numpy(count - 1).to(eps.device)  # -1: the point itself (difference 0 < eps)
 
 
 def _count(u: torch.Tensor, eps: torch.Tensor, method: str, n_jobs: int | None) -> torch.Tensor:
-    how = _resolve(method, u)
-    if how == "sort" and u.shape[1] == 1:
+    if _resolve(method, u) == "sort":
         return _count_sort(u, eps)
-    return _count_tree(u, eps, n_jobs)
+    return _count_tree(u, eps, n_jobs)  # mi_ksg does "brute" counts in its own fused pass
 
 
 def _ksg_brute(x: torch.Tensor, y: torch.Tensor, k: int, chunk_size: int | None
@@ -261,8 +276,8 @@ def _log_unit_ball(d: int) -> float:
 
 def _zero_distance_error(name: str, n_zero: int, k: int) -> ValueError:
     return ValueError(
-        f"{name}: {n_zero} point(s) have a zero distance to a neighbour used by the estimator (their "
-        f"{k}-th neighbour coincides with them): duplicate points make these continuous-data estimators "
+        f"{name}: {n_zero} point(s) coincide with one of their {k} nearest neighbours used by the "
+        "estimator (distance 0, log 0): duplicate points make these continuous-data estimators "
         "undefined. Remove duplicates, or pass jitter=1e-10 (or larger) to add a little Gaussian noise."
     )
 
@@ -310,7 +325,9 @@ def _wkl_weights(k: int, d: int) -> np.ndarray:
         rhs[0] = 1.0
         ws = linalg.lstsq(a, rhs)[0]  # full row rank: the exact minimum-norm solution
         if not np.allclose(a @ ws, rhs, rtol=0, atol=1e-8):
-            raise ValueError(f"could not solve the weight constraints for k={k}, d={d}")
+            raise ValueError(
+                f"the weight constraints for k={k}, d={d} are too ill-conditioned to solve in float64 "
+                f"(residual {np.abs(a @ ws - rhs).max():.1e}): use a larger k, or entropy_kl")
         w[support - 1] = ws
     w.setflags(write=False)
     return w
@@ -325,6 +342,12 @@ def _entropy_kl(z: torch.Tensor, k: int, opts: dict, name: str) -> float:
 def _entropy_wkl(z: torch.Tensor, k: int, opts: dict, name: str) -> float:
     n, d = z.shape
     w = _wkl_weights(k, d)
+    norm = float(np.linalg.norm(w))
+    if norm > _WKL_WARN_NORM:
+        warnings.warn(
+            f"entropy_wkl: the weights for k={k}, d={d} have norm {norm:.3g}, which inflates the variance "
+            "by about that factor; use a larger k (see the docstring's table) or entropy_kl",
+            RuntimeWarning, stacklevel=3)
     cols = np.flatnonzero(w) + 1
     mean_log = _mean_log_knn(z, k, cols, name, opts)
     per_j = special.digamma(n) - special.digamma(cols) + _log_unit_ball(d) + d * mean_log

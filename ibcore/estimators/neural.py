@@ -122,7 +122,8 @@ def _check_options(o: dict) -> dict:
     try:
         hidden = tuple(hidden)
     except TypeError:
-        raise TypeError(f"hidden must be a sequence of layer widths, got {type(o['hidden']).__name__}") from None
+        got = type(o["hidden"]).__name__
+        raise TypeError(f"hidden must be a sequence of layer widths, got {got}") from None
     if len(hidden) == 0:
         raise ValueError("hidden must hold at least one layer width, got ()")
     hidden = tuple(check_int(h, "hidden width", minimum=1) for h in hidden)
@@ -211,9 +212,9 @@ def _train(
     log_ema = None
     it_range = range(n_iter)
     if opt["progress"]:
-        from tqdm.auto import tqdm
+        from ibcore._progress import progress_bar
 
-        it_range = tqdm(it_range, desc=desc)
+        it_range = progress_bar(it_range, desc=desc)
     for it in it_range:
         idx = torch.randperm(n_train, generator=gen, device=dev)[:bs]
         a, b = batch(idx)
@@ -315,7 +316,7 @@ class MINE:
     References
     ----------
     .. [1] M. I. Belghazi et al., "Mutual information neural estimation", ICML 2018,
-       arXiv:1801.04062, Eq. (10) (DV bound), Sec. 3.2 and Algorithm 1 (moving-average
+       arXiv:1801.04062, Sec. 3 (DV bound I_Theta), Sec. 3.2 and Algorithm 1 (moving-average
        gradient correction).
     .. [2] M. D. Donsker and S. R. S. Varadhan, Comm. Pure Appl. Math. 36(2), 1983.
     .. [3] D. McAllester and K. Stratos, "Formal limitations on the measurement of mutual
@@ -448,7 +449,7 @@ def mi_mine(
     References
     ----------
     .. [1] M. I. Belghazi et al., "Mutual information neural estimation", ICML 2018,
-       arXiv:1801.04062, Eq. (10), Sec. 3.2.
+       arXiv:1801.04062, Sec. 3 and Sec. 3.2.
     """
     return MINE(hidden=hidden, activation=activation, n_iter=n_iter, batch_size=batch_size, lr=lr,
                 ema_rate=ema_rate, eval_fraction=eval_fraction, n_eval_shuffles=n_eval_shuffles,
@@ -625,7 +626,7 @@ def mi_noisy_layer(
     architecture_aware: bool = True,
     **options: Any,
 ) -> MINEResult:
-    r"""One-shot estimate of :math:`I(X; F(X) + \varepsilon)`, :math:`\varepsilon \sim \mathcal N(0, \sigma^2 I)`.
+    r"""One-shot MINE or AA-MINE estimate of :math:`I(X; F(X) + \varepsilon)`, Gaussian noise.
 
     ``architecture_aware=True`` is AA-MINE (Elad et al. 2019), ``False`` plain MINE on
     :math:`[x, F(x) + \varepsilon]`; both maximise the DV bound

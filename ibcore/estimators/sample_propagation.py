@@ -84,7 +84,8 @@ def _mixture_entropy_mc(
             acc = None
             for c0 in range(0, n, cols):
                 # log of the unnormalised kernel sum over this block of centres
-                lk = torch.logsumexp(torch.cdist(q, c_m[:, c0:c0 + cols]).square_().mul_(-inv_two_var), dim=-1)
+                d2 = torch.cdist(q, c_m[:, c0:c0 + cols]).square_()
+                lk = torch.logsumexp(d2.mul_(-inv_two_var), dim=-1)
                 acc = lk if acc is None else torch.logaddexp(acc, lk)
             log_g[m0:m0 + mix, r0:r0 + rows] = acc - log_norm
     est = -log_g.mean(dim=1)
@@ -124,7 +125,8 @@ def entropy_gaussian_mixture(
         \hat h = -\frac{1}{n\, n_{mc}} \sum_{i=1}^n \sum_{m=1}^{n_{mc}}
         \log g(\mu_i + z_{i,m}),
 
-    an unbiased estimate of :math:`h(g)` (Goldfeld, Greenewald & Polyanskiy 2018, Sec. IV).
+    an unbiased estimate of :math:`h(g)` (Goldfeld, Greenewald & Polyanskiy 2018; Goldfeld et al.
+    2019, Sec. 3).
     When the centres are n samples of S, this is the plug-in estimate of h(S + Z),
     Z ~ N(0, beta^2 I).
 
@@ -170,7 +172,7 @@ def entropy_gaussian_mixture(
        Gaussian convolutions", arXiv:1810.11589, 2018 (IEEE T-IT 2020): plug-in estimator and
        its (log n)^{d/4}/sqrt(n) risk bound; Monte Carlo integration of the mixture entropy.
     .. [2] Z. Goldfeld et al., "Estimating information flow in deep neural networks", ICML 2019,
-       arXiv:1810.05728, Sec. 3.
+       arXiv:1810.05728, Secs. 2-3.
 
     Examples
     --------
@@ -207,7 +209,8 @@ def _as_betas(beta: Any, n_layers: int) -> list[float]:
     try:
         betas = list(beta)
     except TypeError:
-        raise TypeError(f"beta must be a number or a sequence of numbers, got {type(beta).__name__}") from None
+        got = type(beta).__name__
+        raise TypeError(f"beta must be a number or a sequence of numbers, got {got}") from None
     if len(betas) != n_layers:
         raise ValueError(f"beta has {len(betas)} values but there are {n_layers} layers (one per layer)")
     return [check_positive(b, f"beta[{i}]") for i, b in enumerate(betas)]
@@ -319,7 +322,7 @@ def mi_sample_propagation(
     integration error (``stderr``, shrinking as :math:`1/\sqrt{n\, n_{mc}}`) and, for layers
     after the first, the plug-in error of representing :math:`P_{S_l \mid X = x_i}` by r samples,
     bounded by :math:`O((\log r)^{d/4}/\sqrt r)` with constants exponential in d
-    (Goldfeld, Greenewald & Polyanskiy, Thm. 2 of [2]; Goldfeld et al. 2019, Sec. 3). When x
+    (the plug-in risk bound of [2]; Goldfeld et al. 2019, Sec. 3). When x
     holds i.i.d. samples of a continuous X, the first-layer value is the plug-in estimate of
     I(X; f_1(X) + Z_1) for that continuous X, with the same rate in m. Time is
     O((m r)^2 n_mc d) for deeper layers (O(m^2 n_mc d) for the first). Compression as

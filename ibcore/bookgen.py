@@ -53,14 +53,15 @@ def notebook_status(path: Path) -> dict[str, Any]:
         "duration_s": pm.get("duration"),
         "started": pm.get("start_time", "?"),
         "status": "failed" if failed else "ok",
+        "training": settings.get("facts", {}).get("training", ""),
         "versions": settings.get("versions", {}),
     }
 
 
 def write_status(executed: Path, out: Path) -> list[dict[str, Any]]:
     rows = [notebook_status(p) for p in sorted(executed.glob("*.ipynb"))]
-    lines = ["| notebook | profile | seeds | device | run time | status | executed |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| notebook | profile | seeds | device | run time | training | status | executed |",
+             "|---|---|---|---|---|---|---|---|"]
     total = 0.0
     for r in rows:
         dur = r["duration_s"]
@@ -68,8 +69,10 @@ def write_status(executed: Path, out: Path) -> list[dict[str, Any]]:
         dur_txt = f"{dur / 60:.1f} min" if dur and dur >= 60 else (f"{dur:.0f} s" if dur else "?")
         seeds = r["seeds"] if r["seeds"] != "" else r["seed"]
         lines.append(f"| {{doc}}`{r['title']} <chapters/{r['notebook']}>` | `{r['profile']}` | {seeds} "
-                     f"| {r['device']} | {dur_txt} | {r['status']} | {str(r['started'])[:19]} |")
-    lines.append(f"\nTotal execution time: {total / 60:.1f} min over {len(rows)} notebook(s).")
+                     f"| {r['device']} | {dur_txt} | {r['training'] or '-'} | {r['status']} | {str(r['started'])[:19]} |")
+    lines.append(f"\nTotal execution time: {total / 60:.1f} min over {len(rows)} notebook(s). The run time is "
+                 "the notebook's own execution; where its training runs came from the run cache (see the "
+                 "*training* column), the first execution also paid for the training.")
     versions = next((r["versions"] for r in rows if r["versions"]), {})
     if versions:
         lines += ["", "Package versions of the run:", "", "| package | version |", "|---|---|"]

@@ -75,12 +75,47 @@ class Settings:
     device: str
     versions: dict[str, str] = field(default_factory=versions)
     started: str = field(default_factory=lambda: time.strftime("%Y-%m-%d %H:%M:%S %Z"))
+    facts: dict[str, Any] = field(default_factory=dict)
 
     def __getattr__(self, name: str) -> Any:  # settings.n_epochs reads params["n_epochs"]
         params = self.__dict__.get("params", {})
         if name in params:
             return params[name]
         raise AttributeError(name)
+
+    def note(self, **facts: Any) -> None:
+        """Add facts about this execution to its record (the book's status page shows them)."""
+        self.facts.update(facts)
+        self._write_record()
+
+    def note_runs(self, runs: Any) -> str:
+        """Record how many training runs were trained now or loaded from the run cache, and their cost.
+
+        Seeds trained together (``info["batched_with"]``) count their shared wall time once.
+        Returns the sentence it records, e.g. "5 runs trained now in 287 s".
+        """
+        runs = list(runs)
+        groups: dict[Any, float] = {}
+        for r in runs:
+            key = tuple(r.info.get("batched_with") or [r.seed])
+            groups[key] = float(r.wall_time_s)
+        cached = sum(bool(getattr(r, "from_cache", False)) for r in runs)
+        cost = sum(groups.values())
+        if cached == len(runs):
+            text = f"{len(runs)} runs loaded from the run cache (trained earlier in {cost:.0f} s)"
+        elif cached:
+            text = f"{len(runs) - cached} runs trained now, {cached} loaded from the run cache ({cost:.0f} s of training in all)"
+        else:
+            text = f"{len(runs)} runs trained now in {cost:.0f} s"
+        self.note(training=text)
+        return text
+
+    def _write_record(self) -> None:
+        record_dir = os.environ.get("IBSTUDY_RECORD_DIR")
+        if record_dir:
+            path = Path(record_dir) / f"{self.notebook}.settings.json"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(asdict(self), indent=2, default=str))
 
     def header(self) -> str:
         rows = [("notebook", self.notebook), ("profile", self.profile), ("seed", self.seed),
@@ -153,9 +188,5 @@ def setup(notebook: str, profile: str, *, seed: int = 0, device: str | None = No
     settings = Settings(notebook=notebook, profile=profile, params=params, seed=seed, device=str(dev))
     if not quiet:
         print(settings.header())
-    record_dir = os.environ.get("IBSTUDY_RECORD_DIR")
-    if record_dir:
-        path = Path(record_dir) / f"{notebook}.settings.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(asdict(settings), indent=2, default=str))
+    settings._write_record()
     return settings

@@ -70,12 +70,12 @@ scorecard: $(STAMP)
 # --- tests ------------------------------------------------------------------------------------
 # pytest on ibcore, then nbval re-executes the smoke references and compares the marked cells.
 test: $(STAMP)
-	IBCORE_PROGRESS=0 $(PY) -m pytest tests -m "not slow" --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg \
+	IBCORE_PROGRESS=0 $(PY) -m pytest tests ibcore --doctest-modules -m "not slow" --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	  --nbval-cell-timeout 600 -p no:cacheprovider
 	$(PY) -m ibcore.scorecard --profile smoke
 
 pytest: $(STAMP)
-	$(PY) -m pytest tests -m "not slow" -p no:cacheprovider --ignore=tests/notebooks
+	$(PY) -m pytest tests ibcore --doctest-modules -m "not slow" -p no:cacheprovider --ignore=tests/notebooks
 
 references: $(STAMP)
 	$(MAKE) --no-print-directory run PROFILE=smoke

@@ -17,6 +17,7 @@ from ibcore._device import resolve_device
 
 __all__ = [
     "as_2d",
+    "as_layer_batch",
     "check_xy",
     "check_labels",
     "check_positive",
@@ -85,6 +86,29 @@ def as_2d(
         n_bad = int((~torch.isfinite(t)).sum())
         raise ValueError(f"{name} contains {n_bad} NaN or infinite value(s)")
     return t
+
+
+def as_layer_batch(
+    layer: Any,
+    labels: Any = None,
+    *,
+    device: str | torch.device | None = None,
+    dtype: torch.dtype | None = torch.float64,
+) -> tuple[torch.Tensor, torch.Tensor | None, bool]:
+    """Validate a layer given as (N,), (N, d) or a batch of epochs (B, N, d), with optional labels.
+
+    Returns the layer as a (B, N, d) tensor (B = 1 for unbatched input), the labels relabelled
+    to 0..K-1 as int64 of shape (N,) (or ``None``), and whether the input was batched. The
+    estimators that take whole recorded runs (binning, KDE) share this.
+    """
+    t = as_2d(layer, "layer", device=device, dtype=dtype, allow_batch=True)
+    batched = t.ndim == 3
+    if not batched:
+        t = t[None]
+    y = None
+    if labels is not None:
+        y = torch.unique(check_labels(labels, "labels", n=t.shape[1], device=t.device), return_inverse=True)[1]
+    return t, y, batched
 
 
 def check_xy(

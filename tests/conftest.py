@@ -1,16 +1,29 @@
-"""Shared test set-up: keep caches out of the home folder, and make the gpu marker opt-in."""
-
-import os
+"""Shared test set-up: caches in a per-test folder, a one-thread option, and the opt-in gpu marker."""
 
 import pytest
 import torch
 
 
 @pytest.fixture(autouse=True)
-def _isolated_cache(tmp_path_factory, monkeypatch):
-    # Tests never write to ~/.cache or to the clone's .cache (nbval notebooks use the Makefile's).
-    if "IBCORE_TEST_KEEP_CACHE" not in os.environ:
-        monkeypatch.setenv("IBCORE_CACHE", str(tmp_path_factory.getbasetemp() / "ibcore-cache"))
+def _isolated_cache(tmp_path, monkeypatch):
+    # Nothing a test runs writes to ~/.cache or the clone's .cache (nbval's notebooks use the
+    # Makefile's cache: they are not pytest functions and get no fixtures).
+    monkeypatch.setenv("IBCORE_CACHE", str(tmp_path / "ibcore-cache"))
+    for var in ("IBCORE_RUNS_DIR", "IBCORE_DATA_DIR", "IBSTUDY_RECORD_DIR", "IBSTUDY_SCORECARD_DIR"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """Run a test module with one intra-op thread (``pytestmark = pytest.mark.usefixtures("one_thread")``).
+
+    Tiny networks and small eigenproblems gain nothing from OpenMP threads, and on a shared,
+    oversubscribed CPU threads waiting on each other made such tests 10-100x slower.
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -23,14 +23,7 @@ from ibcore.models import (
 SZT = [12, 10, 7, 5, 4, 3, 2]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # tiny nets gain nothing from intra-op threads, and on a shared, oversubscribed CPU OpenMP
-    # threads waiting on each other made these tests ~10-100x slower
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _hooked(model: nn.Module, x: torch.Tensor, names: list[str]) -> dict[str, torch.Tensor]:

@@ -23,21 +23,7 @@ from ibcore.training import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _isolated_cache(tmp_path, monkeypatch):
-    # anything that falls back to runs_dir() writes under tmp_path, never into ~/.cache
-    monkeypatch.setenv("IBCORE_CACHE", str(tmp_path / "ibcore-cache"))
-    monkeypatch.delenv("IBCORE_RUNS_DIR", raising=False)
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # tiny nets gain nothing from intra-op threads, and on a shared, oversubscribed CPU OpenMP
-    # threads waiting on each other made these tests ~10-100x slower
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _szt_like(n_bits: int = 8, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 
-from ibcore._validation import as_2d, check_choice, check_int, check_labels, check_positive
+from ibcore._validation import as_2d, as_layer_batch, check_choice, check_int, check_positive
 
 __all__ = ["BinningResult", "entropy_discrete", "mi_binning"]
 
@@ -328,14 +328,8 @@ def mi_binning(
             "are only used with mode='fixed'"
         )
 
-    t = as_2d(layer, "layer", device=device, dtype=None, allow_batch=True)
-    batched = t.ndim == 3
-    if not batched:
-        t = t[None]
+    t, y, batched = as_layer_batch(layer, labels, device=device, dtype=None)
     b, n, d = t.shape
-    y = None
-    if labels is not None:
-        y = _dense_labels(check_labels(labels, "labels", n=n, device=t.device))
 
     if mode == "fixed":
         lo, width, n_max = _resolve_fixed(t, n_bins, bin_width, value_range)

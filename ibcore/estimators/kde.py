@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import torch
 
-from ibcore._validation import as_2d, check_int, check_labels, check_positive
+from ibcore._validation import as_layer_batch, check_int, check_positive
 from ibcore.estimators.base import Bounds
 
 __all__ = ["KDEResult", "mi_kde"]
@@ -161,14 +161,8 @@ def mi_kde(
     (0.6931, 0.6931)
     """
     noise_var = check_positive(noise_var, "noise_var")
-    h = as_2d(layer, "layer", device=device, dtype=torch.float64, allow_batch=True)
-    batched = h.ndim == 3
-    if not batched:
-        h = h[None]
+    h, y, batched = as_layer_batch(layer, labels, device=device, dtype=torch.float64)
     b, n, _ = h.shape
-    y = None
-    if labels is not None:
-        y = torch.unique(check_labels(labels, "labels", n=n, device=h.device), return_inverse=True)[1]
     if chunk_size is not None:
         rows = check_int(chunk_size, "chunk_size", minimum=1)
         epochs = max(1, min(b, _BLOCK_ELEMENTS // (rows * n)))

@@ -26,13 +26,7 @@ FAST = dict(hidden=(32, 32), n_iter=400, batch_size=256, lr=3e-3)
 W = np.array([[1.0, 0.5, -0.3], [0.2, -0.8, 0.6]])
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # Tiny critics: intra-op threading only adds overhead (and contention on a shared machine).
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def linear_layer(w):

@@ -27,7 +27,7 @@ endif
 unexport MPLBACKEND
 export PYTHONHASHSEED := 0
 
-.PHONY: all install book run notebook test pytest references bench scorecard clean distclean help
+.PHONY: all install book run notebook test pytest lint references bench scorecard clean distclean help
 
 all: book
 
@@ -76,6 +76,9 @@ test: $(STAMP)
 
 pytest: $(STAMP)
 	$(PY) -m pytest tests ibcore --doctest-modules -m "not slow" -p no:cacheprovider --ignore=tests/notebooks
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check --select F,E9 ibcore tests benchmarks
 
 references: $(STAMP)
 	$(MAKE) --no-print-directory run PROFILE=smoke

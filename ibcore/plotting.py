@@ -91,10 +91,8 @@ def plot_information_plane_grid(df: pd.DataFrame, *, by: str = "estimator", ncol
                              squeeze=False, constrained_layout=True)
     for ax, key in zip(axes.flat, keys):
         sub = df[df[by] == key]
-        est = sub["estimator"].iloc[0] if by != "estimator" and sub["estimator"].nunique() == 1 else None
-        plot_information_plane(sub if by == "estimator" else sub, ax=ax, unit=unit,
-                               estimator=key if by == "estimator" else est,
-                               title=f"{by} = {key}" if by != "estimator" else str(key), **kwargs)
+        title = str(key) if by == "estimator" else f"{by} = {key}"
+        plot_information_plane(sub, ax=ax, unit=unit, title=title, **kwargs)
     for ax in list(axes.flat)[len(keys):]:
         ax.set_visible(False)
     return fig
@@ -115,6 +113,7 @@ def plot_mi_over_epochs(df: pd.DataFrame, *, quantity: str = IXL, estimator: str
                  palette="viridis", hue_order=list(dict.fromkeys(d.sort_values("layer_index")["layer"])))
     if logx:
         ax.set_xscale("log")
+    sns.move_legend(ax, "center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     ax.set_xlabel("epoch + 1")
     ax.set_ylabel(f"{quantity} [{unit}]")
     ax.grid(alpha=0.3)

@@ -35,6 +35,13 @@ def _title(nb: dict[str, Any], default: str) -> str:
     return default
 
 
+def _seeds_text(seeds: Any) -> str:
+    """``[0, 1, 2, 3, 4]`` -> ``"0-4 (5 seeds)"``; other lists as they are."""
+    if isinstance(seeds, list) and len(seeds) > 2 and seeds == list(range(seeds[0], seeds[0] + len(seeds))):
+        return f"{seeds[0]}-{seeds[-1]} ({len(seeds)} seeds)"
+    return ", ".join(map(str, seeds)) if isinstance(seeds, list) else str(seeds)
+
+
 def notebook_status(path: Path) -> dict[str, Any]:
     """Profile, parameters, duration and outcome of one papermill-executed notebook."""
     nb = json.loads(path.read_text())
@@ -67,7 +74,7 @@ def write_status(executed: Path, out: Path) -> list[dict[str, Any]]:
         dur = r["duration_s"]
         total += dur or 0.0
         dur_txt = f"{dur / 60:.1f} min" if dur and dur >= 60 else (f"{dur:.0f} s" if dur else "?")
-        seeds = r["seeds"] if r["seeds"] != "" else r["seed"]
+        seeds = _seeds_text(r["seeds"] if r["seeds"] != "" else r["seed"])
         lines.append(f"| {{doc}}`{r['title']} <chapters/{r['notebook']}>` | `{r['profile']}` | {seeds} "
                      f"| {r['device']} | {dur_txt} | {r['training'] or '-'} | {r['status']} | {str(r['started'])[:19]} |")
     lines.append(f"\nTotal execution time: {total / 60:.1f} min over {len(rows)} notebook(s). The run time is "

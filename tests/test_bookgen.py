@@ -29,7 +29,8 @@ def test_status_page_lists_profile_seeds_device_and_time(tmp_path):
     rows = bookgen.write_status(tmp_path, out)
     text = out.read_text()
     assert [r["status"] for r in rows] == ["ok", "failed"]
-    assert "`smoke`" in text and "[0, 1]" in text and "cpu" in text
+    assert "`smoke`" in text and "| 0, 1 |" in text and "cpu" in text
+    assert bookgen._seeds_text([0, 1, 2, 3, 4]) == "0-4 (5 seeds)" and bookgen._seeds_text(3) == "3"
     assert "12 s" in text and "1.6 min" in text and "| torch | 2.13.0 |" in text
     assert "Chapter X" in text
 

@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-from ibcore._progress import progress_bar
 
+from ibcore._progress import progress_bar
 from ibcore.estimators import binning as _binning
 from ibcore.estimators import decision as _decision
 from ibcore.estimators import kde as _kde

@@ -42,10 +42,10 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn
-from ibcore._progress import progress_bar
 
 from ibcore._device import resolve_device
 from ibcore._paths import runs_dir
+from ibcore._progress import progress_bar
 from ibcore._validation import as_2d, check_choice, check_int, check_labels, check_positive
 from ibcore.models import MLP, _activation, build_model, normalize_spec
 

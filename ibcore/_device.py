@@ -1,8 +1,11 @@
 """Device selection: one code path for CPU and CUDA.
 
-Every estimator and model in :mod:`ibcore` takes a ``device`` argument. ``None`` or ``"auto"``
-means CUDA when it is available and the CPU otherwise; anything else is passed to
-:class:`torch.device`. Constants are created with ``device=x.device``; nothing calls ``.cuda()``.
+Every estimator and model in :mod:`ibcore` takes a ``device`` argument. With ``device=None`` an
+estimator computes where its input already is: a torch tensor stays on its own device, and numpy
+(or list) input goes to :func:`resolve_device` ``(None)``, i.e. CUDA when it is available and the
+CPU otherwise (see :func:`ibcore._validation.as_2d`). An explicit device (``"cpu"``, ``"cuda"``,
+``"cuda:1"``, ``"auto"`` or a :class:`torch.device`) moves the input there, a tensor on another
+device included. Constants are created with ``device=x.device``; nothing calls ``.cuda()``.
 """
 
 from __future__ import annotations

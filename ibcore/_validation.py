@@ -20,6 +20,7 @@ __all__ = [
     "as_layer_batch",
     "check_xy",
     "check_labels",
+    "as_groups",
     "check_positive",
     "check_int",
     "check_choice",
@@ -32,7 +33,8 @@ def _to_tensor(x: Any, name: str) -> torch.Tensor:
     if isinstance(x, np.ndarray):
         if x.dtype == object or not (np.issubdtype(x.dtype, np.number) or x.dtype == np.bool_):
             raise TypeError(f"{name} must hold numbers, got a numpy array of dtype {x.dtype}")
-        return torch.from_numpy(np.ascontiguousarray(x))
+        # ascontiguousarray makes a 0-D array 1-D: keep the shape, so 0-D input gets the ndim error
+        return torch.from_numpy(np.ascontiguousarray(x).reshape(x.shape))
     if isinstance(x, (list, tuple)):
         try:
             arr = np.asarray(x, dtype=np.float64)
@@ -160,6 +162,33 @@ def check_labels(y: Any, name: str = "y", *, n: int | None = None,
         raise ValueError(f"{name} has {t.shape[0]} labels, expected {n} (one per sample)")
     dev = t.device if (device is None and isinstance(y, torch.Tensor)) else resolve_device(device)
     return t.to(device=dev, dtype=torch.int64)
+
+
+def as_groups(x: Any, name: str = "x", *, n: int | None = None,
+              device: str | torch.device | None = None) -> torch.Tensor:
+    """Read samples x of shape (N,) or (N, ...) as a discrete variable: int64 group ids 0..G-1, shape (N,).
+
+    Rows are grouped by exact equality, so N distinct inputs give N groups (X uniform on the
+    inputs) and class labels give one group per class. This is how the layer-type estimators
+    (binning, KDE, decision rule, sample propagation) read their conditioning variable x in
+    ``estimate(x, y)``. ``n``, if given, is the number of rows x must have.
+    """
+    t = _to_tensor(x, name)
+    if t.ndim == 0:
+        raise ValueError(f"{name} must have a sample axis (N,) or (N, ...), got a 0-D value")
+    if t.numel() == 0:
+        raise ValueError(f"{name} is empty (shape {tuple(t.shape)})")
+    if t.is_complex():
+        raise TypeError(f"{name} must hold real numbers, got dtype {t.dtype}")
+    if t.is_floating_point() and not bool(torch.isfinite(t).all()):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    if n is not None and t.shape[0] != n:
+        raise ValueError(f"{name} has {t.shape[0]} rows, expected {n} (one per sample)")
+    dev = t.device if (device is None and isinstance(x, torch.Tensor)) else resolve_device(device)
+    flat = t.to(dev).reshape(t.shape[0], -1)
+    if flat.shape[1] == 1:
+        return torch.unique(flat[:, 0], return_inverse=True)[1]
+    return torch.unique(flat, dim=0, return_inverse=True)[1]
 
 
 def check_positive(value: Any, name: str, *, allow_zero: bool = False) -> float:

@@ -5,6 +5,9 @@ Used by the tests and the book to check estimators against known answers. Everyt
 
 from __future__ import annotations
 
+import numbers
+from typing import Any
+
 import numpy as np
 from scipy import special, stats
 
@@ -16,6 +19,7 @@ __all__ = [
     "gaussian_pair",
     "discrete_entropy",
     "uniform_entropy",
+    "noisy_linear_gaussian_mi",
 ]
 
 
@@ -94,6 +98,47 @@ def uniform_entropy(low: np.ndarray, high: np.ndarray) -> float:
     if np.any(width <= 0):
         raise ValueError("high must exceed low in every coordinate")
     return float(np.log(width).sum())
+
+
+def noisy_linear_gaussian_mi(weight: Any, cov_x: Any, sigma: float) -> float:
+    r"""Closed form :math:`I(X; AX + b + \varepsilon)` for Gaussian X and isotropic Gaussian noise.
+
+    .. math:: I = \tfrac12 \log\det\!\big(I + A \Sigma_X A^\top / \sigma^2\big)
+
+    (Elad et al. 2019, Eq. 5, with the constant made explicit).
+
+    Parameters
+    ----------
+    weight : array, shape (d, dx)
+        A.
+    cov_x : array, shape (dx, dx)
+        Covariance of X (positive semi-definite).
+    sigma : float
+        Noise standard deviation > 0.
+
+    Returns
+    -------
+    float
+        Nats.
+
+    Examples
+    --------
+    >>> abs(noisy_linear_gaussian_mi([[1.0]], [[1.0]], 1.0) - 0.5 * float(np.log(2))) < 1e-12
+    True
+    """
+    if isinstance(sigma, bool) or not isinstance(sigma, numbers.Real) or not np.isfinite(sigma) or sigma <= 0:
+        raise ValueError(f"sigma must be a finite number > 0, got {sigma!r}")
+    a = np.atleast_2d(np.asarray(weight, dtype=np.float64))
+    c = np.atleast_2d(np.asarray(cov_x, dtype=np.float64))
+    if c.shape != (a.shape[1], a.shape[1]):
+        raise ValueError(f"cov_x must be ({a.shape[1]}, {a.shape[1]}) for weight of shape {a.shape}, "
+                         f"got {c.shape}")
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(c))):
+        raise ValueError("weight and cov_x must be finite")
+    sign, logdet = np.linalg.slogdet(np.eye(a.shape[0]) + a @ c @ a.T / sigma**2)
+    if sign <= 0:
+        raise ValueError("cov_x must be positive semi-definite")
+    return 0.5 * float(logdet)
 
 
 # scipy.stats is imported for the tests' convenience (normal CDF as an invertible map).

@@ -2,20 +2,28 @@
 
 :func:`information_plane` takes one or several recorded runs (:class:`ibcore.training.RecordedRun`,
 or anything with the same fields: ``epochs``, ``layers``, ``activations`` of shape (E, N, d) per
-layer, ``x_eval``, ``y_eval``, ``seed``) and one or several *layer estimators*, and returns a long
+layer, ``x_eval``, ``y_eval``, ``seed``) and one or several estimators, and returns a long
 :class:`pandas.DataFrame` with a row per (estimator, seed, layer, epoch) in nats.
 
-A layer estimator is any callable ``est(acts, *, x, y) -> dict[str, np.ndarray]`` taking the
-activations of one layer at all E recorded epochs (E, N, d), the inputs x (N, ...) and the labels y
-(N,), and returning arrays of shape (E,) under the keys ``"I(X;L)"`` and ``"I(Y;L)"`` (extra keys
-become extra columns, e.g. the KDE lower bounds). The adapters below wrap the estimators of
-:mod:`ibcore.estimators`; the batched ones (binning, KDE, decision rule) treat all epochs in one
-vectorized call.
+Any estimator of :mod:`ibcore` can be handed over as it is, and so can a user's own
+(see :mod:`ibcore.interface`); :func:`as_layer_estimator` decides how it is used:
+
+* a :class:`~ibcore.interface.LayerEstimator` (``estimate_layer``): binning, KDE and the decision
+  rule treat all epochs of a layer in one vectorized call; :class:`~ibcore.estimators.neural.AAMINE`
+  and :class:`~ibcore.estimators.sample_propagation.SamplePropagation` have their own too;
+* any other :class:`~ibcore.interface.MIEstimator` (``estimate(x, y) -> float``, e.g. a
+  :class:`~ibcore.estimators.neural.MINE`) or a plain function ``fn(x, y, **options) -> float``
+  (``mi_ksg``, ``mi_kl``, ``mi_wkl``, ``mi_edge``, ``mi_renyi``, a user's function) goes through the
+  one adapter :class:`PairwiseMI`: I(X;L) = est(x, L), I(Y;L) = est(one-hot y, L), epoch by epoch;
+* the functions of the layer estimators (``mi_binning``, ``mi_kde``, ``mi_decision_rule``,
+  ``mi_sample_propagation``, ``mi_mine``, ``mi_noisy_layer``) stand for their estimator classes,
+  built with the options given: ``as_layer_estimator(mi_kde, noise_var=0.1)`` is ``KDE(noise_var=0.1)``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,9 +32,12 @@ import pandas as pd
 import torch
 
 from ibcore._progress import progress_bar
-from ibcore.estimators import binning as _binning
-from ibcore.estimators import decision as _decision
-from ibcore.estimators import kde as _kde
+from ibcore.estimators.binning import Binning, mi_binning
+from ibcore.estimators.decision import DecisionRule, mi_decision_rule
+from ibcore.estimators.kde import KDE, mi_kde
+from ibcore.estimators.neural import AAMINE, MINE, mi_mine, mi_noisy_layer
+from ibcore.estimators.sample_propagation import SamplePropagation, mi_sample_propagation
+from ibcore.interface import IXL, IYL, LayerEstimator, MIEstimator
 
 __all__ = [
     "IXL",
@@ -35,108 +46,118 @@ __all__ = [
     "KDE",
     "DecisionRule",
     "PairwiseMI",
+    "as_layer_estimator",
     "information_plane",
 ]
 
-IXL = "I(X;L)"
-IYL = "I(Y;L)"
+# The public functions of estimators whose natural object is a class: the function stands for it.
+_FUNCTION_CLASSES = {
+    mi_binning: Binning,
+    mi_kde: KDE,
+    mi_decision_rule: DecisionRule,
+    mi_sample_propagation: SamplePropagation,
+    mi_mine: MINE,
+    mi_noisy_layer: AAMINE,
+}
 
 
-def _np(v: Any) -> np.ndarray:
-    if isinstance(v, torch.Tensor):
-        v = v.detach().cpu().numpy()
-    return np.atleast_1d(np.asarray(v, dtype=np.float64))
+def _as_float(value: Any, who: str) -> float:
+    """A finite Python float from an estimator's answer, or a clear error."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{who} returned {type(value).__name__}, not a number (nats)") from None
+    if not math.isfinite(v):
+        raise ValueError(f"{who} returned {v}: an estimator must answer a finite number or raise")
+    return v
 
 
-@dataclass
-class Binning:
-    """Binning estimator (Shwartz-Ziv & Tishby 2017): ``I(X;L) = H(Q(L))``, plug-in ``I(Y;L)``.
-
-    Options are passed to :func:`ibcore.estimators.binning.mi_binning`; the default is the
-    original 30 equal bins on [-1, 1] for tanh layers.
-    """
-
-    n_bins: int | None = 30
-    value_range: tuple[float, float] | None = (-1.0, 1.0)
-    bin_width: float | None = None
-    mode: str = "fixed"
-    device: str | None = None
-
-    @property
-    def name(self) -> str:
-        if self.mode == "adaptive":
-            return f"binning (adaptive, {self.n_bins} bins)"
-        if self.bin_width is not None:
-            return f"binning (width {self.bin_width})"
-        return f"binning ({self.n_bins} bins)"
-
-    def __call__(self, acts: torch.Tensor, *, x: torch.Tensor, y: torch.Tensor) -> dict[str, np.ndarray]:
-        res = _binning.mi_binning(acts, y, n_bins=self.n_bins, value_range=self.value_range,
-                                  bin_width=self.bin_width, mode=self.mode, device=self.device)
-        return {IXL: _np(res.i_xl), IYL: _np(res.i_yl)}
-
-
-@dataclass
-class KDE:
-    """KDE bounds of Kolchinsky & Tracey (2017) on I(X; L+eps), I(Y; L+eps), as in Saxe et al. (2018).
-
-    Reports the upper (pairwise-KL) bound as the coordinates, like Saxe et al., and the lower
-    (Bhattacharyya) bound in extra columns.
-    """
-
-    noise_var: float = 0.1
-    device: str | None = None
-
-    @property
-    def name(self) -> str:
-        return f"KDE (noise var {self.noise_var:g})"
-
-    def __call__(self, acts: torch.Tensor, *, x: torch.Tensor, y: torch.Tensor) -> dict[str, np.ndarray]:
-        res = _kde.mi_kde(acts, y, noise_var=self.noise_var, device=self.device)
-        return {IXL: _np(res.i_xl.upper), IYL: _np(res.i_yl.upper),
-                f"{IXL} lower": _np(res.i_xl.lower), f"{IYL} lower": _np(res.i_yl.lower)}
-
-
-@dataclass
-class DecisionRule:
-    """Decision-rule estimator (Balda et al. 2018) on a layer of class scores (the output layer)."""
-
-    device: str | None = None
-    name: str = "decision rule"
-
-    def __call__(self, acts: torch.Tensor, *, x: torch.Tensor, y: torch.Tensor) -> dict[str, np.ndarray]:
-        res = _decision.mi_decision_rule(acts, y, device=self.device)
-        return {IXL: _np(res.i_xl), IYL: _np(res.i_yl)}
+def _callable_name(fn: Any) -> str:
+    return getattr(fn, "__name__", None) or type(fn).__name__
 
 
 @dataclass
 class PairwiseMI:
-    """Any pairwise estimator ``fn(a, b, **options) -> float`` used as I(X;L) = fn(x, L), I(Y;L) = fn(y, L).
+    """The one adapter: any pairwise estimator as a layer estimator, and as an :class:`MIEstimator`.
 
-    Loops over the recorded epochs (each call is vectorized over samples). Labels enter as one-hot
-    vectors by default (``y_mode="onehot"``), or as a single integer column (``"int"``); a
-    continuous estimator applied to discrete labels measures something only loosely related to
-    I(Y;L) - e.g. kNN estimators meet ties there - so read those columns with care.
+    ``estimator`` is an :class:`~ibcore.interface.MIEstimator` (``estimate(x, y) -> float``) or a
+    function ``fn(x, y, **options) -> float`` such as ``mi_ksg``; ``options`` are the function's
+    keyword options. For a layer, I(X;L) = est(x, L) with the inputs flattened to (N, -1), and
+    I(Y;L) = est(labels, L), looping over the recorded epochs (each call is vectorized over
+    samples). Labels enter as one-hot vectors by default (``y_mode="onehot"``), or as a single
+    integer column (``"int"``); a continuous estimator applied to discrete labels measures
+    something only loosely related to I(Y;L) - e.g. kNN estimators meet ties there - so read
+    those columns with care. A non-finite answer is an error, never a silent NaN in the frame.
     """
 
-    fn: Callable[..., float]
+    estimator: Any
     options: dict[str, Any] = field(default_factory=dict)
     y_mode: str = "onehot"
     label: str | None = None
 
-    @property
-    def name(self) -> str:
-        return self.label or getattr(self.fn, "__name__", "estimator")
-
-    def __call__(self, acts: torch.Tensor, *, x: torch.Tensor, y: torch.Tensor) -> dict[str, np.ndarray]:
+    def __post_init__(self) -> None:
         if self.y_mode not in ("onehot", "int"):
             raise ValueError(f"unknown y_mode={self.y_mode!r}; choose 'onehot' or 'int'")
-        yy = (torch.nn.functional.one_hot(y.long()).double() if self.y_mode == "onehot"
-              else y.double()[:, None])
+        is_estimator = isinstance(self.estimator, MIEstimator)
+        if not is_estimator and not callable(self.estimator):
+            raise TypeError(f"estimator must have estimate(x, y) or be a function fn(x, y), got "
+                            f"{type(self.estimator).__name__}")
+        if is_estimator and self.options:
+            raise TypeError("options are for a function estimator; configure an estimator object itself")
+        name = _callable_name(self.estimator)
+        if getattr(self.estimator, "__module__", "").startswith("ibcore.") and not is_estimator \
+                and not name.startswith("mi_"):
+            raise TypeError(f"{name} does not estimate a mutual information; give an ibcore mi_* function "
+                            "or estimator object (e.g. mi_kl rather than entropy_kl)")
+
+    @property
+    def name(self) -> str:
+        if self.label:
+            return self.label
+        own = getattr(self.estimator, "name", None)
+        if isinstance(own, str):
+            return own
+        base = _callable_name(self.estimator)
+        opts = ", ".join(f"{k}={v}" for k, v in self.options.items())
+        return f"{base}({opts})" if opts else base
+
+    def estimate(self, x: Any, y: Any) -> float:
+        """I(X;Y) in nats from the wrapped estimator."""
+        if isinstance(self.estimator, MIEstimator):
+            return _as_float(self.estimator.estimate(x, y), self.name)
+        return _as_float(self.estimator(x, y, **self.options), self.name)
+
+    def estimate_layer(self, acts: Any, *, x: Any, y: Any) -> dict[str, np.ndarray]:
+        """I(X;L) and I(Y;L) of a layer (E, N, d), one pairwise estimate per epoch, arrays (E,)."""
+        y = torch.as_tensor(y)
+        yy = (torch.nn.functional.one_hot(torch.unique(y, return_inverse=True)[1]).double()
+              if self.y_mode == "onehot" else y.double()[:, None])
+        x = torch.as_tensor(x)
         xx = x.reshape(x.shape[0], -1).double()
-        ixl = [float(self.fn(xx, a.double(), **self.options)) for a in acts]
-        iyl = [float(self.fn(yy, a.double(), **self.options)) for a in acts]
-        return {IXL: np.array(ixl), IYL: np.array(iyl)}
+        acts = torch.as_tensor(acts)
+        return {IXL: np.array([self.estimate(xx, a.double()) for a in acts]),
+                IYL: np.array([self.estimate(yy, a.double()) for a in acts])}
+
+
+def as_layer_estimator(estimator: Any, **options: Any) -> Any:
+    """Return what :func:`information_plane` uses for ``estimator`` (see the module docstring).
+
+    ``options`` configure a function: the options of a pairwise function (``as_layer_estimator(
+    mi_ksg, k=3)``), or of the class a layer estimator's function stands for
+    (``as_layer_estimator(mi_kde, noise_var=0.1)`` is ``KDE(noise_var=0.1)``).
+    """
+    if isinstance(estimator, LayerEstimator):
+        if options:
+            raise TypeError(f"{type(estimator).__name__} is configured already; options are for functions")
+        return estimator
+    cls = _FUNCTION_CLASSES.get(estimator) if callable(estimator) else None
+    if cls is not None:
+        try:
+            obj = cls(**options)
+        except TypeError as err:
+            raise TypeError(f"{estimator.__name__} stands for {cls.__name__} here; {err}") from None
+        return as_layer_estimator(obj)
+    return PairwiseMI(estimator, dict(options))
 
 
 def _as_list(obj: Any) -> list[Any]:
@@ -159,8 +180,10 @@ def information_plane(
     ----------
     runs : RecordedRun or list of RecordedRun
         Recorded runs (e.g. several seeds of one configuration).
-    estimators : layer estimator, list of them, or mapping name -> estimator
-        e.g. ``Binning()``, ``[Binning(), KDE(noise_var=0.1)]``.
+    estimators : estimator, list of them, or mapping name -> estimator
+        Any estimator of :mod:`ibcore` or a user's ``estimate(x, y) -> float`` object or function
+        (see :func:`as_layer_estimator`), e.g. ``Binning()``, ``[Binning(), KDE(noise_var=0.1)]``,
+        ``mi_ksg``, ``MINE(n_iter=500)``, ``{"ksg k=3": PairwiseMI(mi_ksg, {"k": 3})}``.
     layers : iterable of str, optional
         Subset of the recorded layers (default: all, in network order).
     epochs : iterable of int, optional
@@ -181,12 +204,15 @@ def information_plane(
     if isinstance(estimators, Mapping):
         named = list(estimators.items())
     else:
-        named = [(getattr(e, "name", type(e).__name__), e) for e in _as_list(estimators)]
+        named = [(None, e) for e in _as_list(estimators)]
     if not named:
         raise ValueError("estimators is empty")
-    for name, est in named:
-        if not callable(est):
-            raise TypeError(f"estimator {name!r} is not callable: give a layer estimator such as Binning()")
+    named = [(name, as_layer_estimator(est)) for name, est in named]
+    named = [(name if name is not None else est.name, est) for name, est in named]
+    names = [name for name, _ in named]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ValueError(f"several estimators are named {dup}: give a mapping name -> estimator")
 
     frames = []
     jobs = [(run, name, est) for run in runs for name, est in named]
@@ -210,11 +236,17 @@ def information_plane(
         x = torch.as_tensor(run.x_eval).float()
         for li, layer in enumerate(use_layers):
             acts = torch.as_tensor(run.activations[layer])[torch.as_tensor(idx)].float()
-            cols = est(acts, x=x, y=y)
+            cols = est.estimate_layer(acts, x=x, y=y)
             frame = pd.DataFrame({"estimator": name, "seed": run.seed, "layer": layer,
                                   "layer_index": run.layers.index(layer) + 1 if layer in run.layers else li + 1,
                                   "epoch": run_epochs[idx]})
             for key, values in cols.items():
+                values = np.asarray(values, dtype=np.float64)
+                if values.shape != (len(idx),):
+                    raise ValueError(f"estimator {name!r} returned {key!r} of shape {values.shape} for "
+                                     f"{len(idx)} epochs of layer {layer!r}; expected ({len(idx)},)")
+                if not np.isfinite(values).all():
+                    raise ValueError(f"estimator {name!r} returned non-finite {key!r} for layer {layer!r}")
                 frame[key] = values
             frames.append(frame)
             bar.update(1)

@@ -43,14 +43,41 @@ __all__ = [
     "build_model",
     "normalize_spec",
     "set_noise",
+    "make_activation",
 ]
 
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "elu", "linear", "leaky_relu")
 OUTPUT_ACTIVATIONS = (None, "softmax", "log_softmax", *ACTIVATIONS)
 
 
-def _activation(name: str | None, argname: str = "activation") -> nn.Module:
-    """Return a fresh module for an activation name (``None`` and ``"linear"``: identity)."""
+def make_activation(name: str | None, argname: str = "activation") -> nn.Module:
+    """Return a fresh module for an activation name (``None`` and ``"linear"``: identity).
+
+    Parameters
+    ----------
+    name : str or None
+        One of :data:`ACTIVATIONS`, or of :data:`OUTPUT_ACTIVATIONS` when ``argname`` is
+        ``"output_activation"`` (which adds ``None``, ``"softmax"`` and ``"log_softmax"``).
+    argname : str, default "activation"
+        The argument name the caller exposes, used in the error message and to pick the list.
+
+    Returns
+    -------
+    torch.nn.Module
+        A new module (``nn.Identity`` for ``None`` and ``"linear"``; softmaxes act on the last axis).
+
+    Raises
+    ------
+    ValueError
+        Unknown name.
+
+    Examples
+    --------
+    >>> make_activation("tanh")
+    Tanh()
+    >>> make_activation(None, "output_activation")
+    Identity()
+    """
     check_choice(name, argname, OUTPUT_ACTIVATIONS if argname == "output_activation" else ACTIVATIONS)
     table = {
         None: nn.Identity,
@@ -232,13 +259,13 @@ class MLP(LayeredNet):
         for i, (w_in, w_out) in enumerate(zip(widths[:-2], widths[1:-1]), start=1):
             block = nn.Sequential(OrderedDict(
                 linear=nn.Linear(w_in, w_out, bias=bias),
-                act=_activation(activation),
+                act=make_activation(activation),
                 noise=GaussianNoise(noise_std, in_eval=noise_in_eval),
             ))
             self.add_module(f"layer{i}", block)
             names.append(f"layer{i}")
         self.output = _Head(nn.Sequential(OrderedDict(linear=nn.Linear(widths[-2], widths[-1], bias=bias))),
-                            _activation(output_activation, "output_activation"))
+                            make_activation(output_activation, "output_activation"))
         self.layer_names = (*names, "output")
 
     @property
@@ -302,7 +329,7 @@ class _ConvNet(LayeredNet):
                 noise=GaussianNoise(noise_std, in_eval=noise_in_eval),
                 conv=nn.Conv2d(c_in, c, kernel_size=3, padding=padding),
                 pool=nn.MaxPool2d(2),
-                act=_activation(activation),
+                act=make_activation(activation),
             )))
             side = (side - (2 if padding == 0 else 0)) // 2
             c_in = c
@@ -310,12 +337,12 @@ class _ConvNet(LayeredNet):
             flatten=nn.Flatten(),
             noise=GaussianNoise(noise_std, in_eval=noise_in_eval),
             linear=nn.Linear(c_in * side * side, hidden),
-            act=_activation(activation),
+            act=make_activation(activation),
         ))
         self.output = _Head(nn.Sequential(OrderedDict(
             noise=GaussianNoise(noise_std, in_eval=noise_in_eval),
             linear=nn.Linear(hidden, n_classes),
-        )), _activation(output_activation, "output_activation"))
+        )), make_activation(output_activation, "output_activation"))
         self.layer_names = ("layer1", "layer2", "layer3", "layer4", "output")
 
     @property

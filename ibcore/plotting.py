@@ -15,21 +15,16 @@ import seaborn as sns
 from matplotlib import colors
 
 from ibcore.infoplane import IXL, IYL
+from ibcore.summary import LN2, mean_over_seeds
 
 __all__ = ["plot_information_plane", "plot_information_plane_grid", "plot_mi_over_epochs",
            "plot_history", "LN2"]
-
-LN2 = float(np.log(2.0))
 
 
 def _scale(unit: str) -> float:
     if unit not in ("bits", "nats"):
         raise ValueError(f"unknown unit={unit!r}; choose 'bits' or 'nats'")
     return LN2 if unit == "bits" else 1.0
-
-
-def _mean_over_seeds(df: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
-    return df.groupby(["layer_index", "layer", "epoch"], as_index=False)[list(cols)].mean()
 
 
 def plot_information_plane(
@@ -56,7 +51,7 @@ def plot_information_plane(
     if df.empty:
         raise ValueError("nothing to plot: the DataFrame is empty (check estimator=)")
     s = _scale(unit)
-    m = _mean_over_seeds(df, [x_col, y_col])
+    m = mean_over_seeds(df, [x_col, y_col])
     ax = ax or plt.subplots(figsize=(6.4, 4.8))[1]
     epochs = m["epoch"].to_numpy()
     norm = colors.LogNorm(vmin=max(1, epochs.min() + 1), vmax=epochs.max() + 1)

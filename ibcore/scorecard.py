@@ -7,25 +7,40 @@ profile P and the book's scorecard page shows the same rows.
 
 Verdicts are words, decided by the notebook from numbers it computed: ``reproduced``,
 ``partly``, ``not reproduced``, or ``not comparable`` (e.g. a smoke run or partial data).
+A chapter states its criterion once through a shared rule:
+
+- :func:`verdict_count` - a claim about several items (layers, seeds, estimators): reproduced
+  when all of them pass, partly when some do, not reproduced when none does;
+- :func:`verdict_threshold` - a claim that a value meets a bound (``at_least``/``at_most``).
+
+Both give ``not comparable`` at a profile in :data:`NOT_COMPARABLE_PROFILES` (the smoke profile
+checks the code path, not the science) or when called with ``comparable=False``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import numbers
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from ibcore._io import write_json
 from ibcore._paths import cache_root
+from ibcore._validation import check_int
 
-__all__ = ["PAPER_KEYS", "VERDICTS", "record", "clear", "load", "to_markdown", "main"]
+__all__ = ["PAPER_KEYS", "VERDICTS", "NOT_COMPARABLE_PROFILES", "verdict_count", "verdict_threshold",
+           "record", "clear", "load", "to_markdown", "main"]
 
 PAPER_KEYS = ("shwartzziv2017", "saxe2018", "geiger2021", "goldfeld2019", "butakov2024", "elad2019")
 VERDICTS = ("reproduced", "partly", "not reproduced", "not comparable")
 COLUMNS = ["paper", "claim", "paper value", "our value", "verdict", "profile", "notebook"]
+NOT_COMPARABLE_PROFILES = ("smoke",)
 
 
 def _dir(profile: str) -> Path:
@@ -57,9 +72,7 @@ def record(notebook: str, profile: str, paper: str, claim: str, paper_value: str
     rows = json.loads(path.read_text()) if path.exists() else []
     row = dict(zip(COLUMNS, [paper, claim, paper_value, our_value, verdict, profile, notebook]))
     rows = [r for r in rows if r["claim"] != claim or r["paper"] != paper] + [row]
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(rows, indent=1))
-    os.replace(tmp, path)
+    write_json(path, rows)
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -78,6 +91,129 @@ def to_markdown(df: pd.DataFrame) -> str:
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(esc(v) for v in row) + " |" for row in df[cols].itertuples(index=False)]
     return "\n".join(lines)
+
+
+def _check_profile(profile: Any) -> str:
+    if not isinstance(profile, str) or not profile:
+        raise TypeError(f"profile must be a non-empty string such as 'smoke', got {profile!r}")
+    return profile
+
+
+def verdict_count(n_ok: int, n_total: int, *, profile: str, comparable: bool = True) -> str:
+    r"""Verdict on a claim about ``n_total`` items of which ``n_ok`` show the claimed behaviour.
+
+    .. math::
+
+        \text{verdict} = \begin{cases}
+        \text{reproduced} & n_\text{ok} = n_\text{total} \\
+        \text{partly} & 0 < n_\text{ok} < n_\text{total} \\
+        \text{not reproduced} & n_\text{ok} = 0
+        \end{cases}
+
+    Parameters
+    ----------
+    n_ok : int
+        Items (layers, seeds, ...) that pass the chapter's criterion, 0 <= n_ok <= n_total.
+    n_total : int
+        Items checked, >= 1.
+    profile : str
+        The run's profile (keyword-only); a profile in :data:`NOT_COMPARABLE_PROFILES` gives
+        ``"not comparable"``.
+    comparable : bool, default True
+        ``False`` gives ``"not comparable"`` whatever the counts (e.g. partial data).
+
+    Returns
+    -------
+    str
+        One of :data:`VERDICTS`.
+
+    Raises
+    ------
+    TypeError
+        Counts that are not integers, a profile that is not a non-empty string.
+    ValueError
+        ``n_total < 1``, ``n_ok < 0`` or ``n_ok > n_total``.
+
+    Examples
+    --------
+    >>> verdict_count(3, 5, profile="default"), verdict_count(5, 5, profile="default")
+    ('partly', 'reproduced')
+    >>> verdict_count(0, 5, profile="default"), verdict_count(5, 5, profile="smoke")
+    ('not reproduced', 'not comparable')
+    """
+    n_total = check_int(n_total, "n_total", minimum=1)
+    n_ok = check_int(n_ok, "n_ok", minimum=0)
+    if n_ok > n_total:
+        raise ValueError(f"n_ok must be <= n_total, got n_ok={n_ok} > n_total={n_total}")
+    if _check_profile(profile) in NOT_COMPARABLE_PROFILES or not comparable:
+        return "not comparable"
+    return "reproduced" if n_ok == n_total else "partly" if n_ok > 0 else "not reproduced"
+
+
+def verdict_threshold(value: float, *, at_least: float | None = None, at_most: float | None = None,
+                      profile: str, comparable: bool = True) -> str:
+    r"""Verdict on a claim that a value meets a bound: ``at_least <= value <= at_most``.
+
+    .. math::
+
+        \text{verdict} = \begin{cases}
+        \text{reproduced} & a \le v \le b \\
+        \text{not reproduced} & \text{otherwise}
+        \end{cases}
+
+    with :math:`a` = ``at_least`` (:math:`-\infty` if not given) and :math:`b` = ``at_most``
+    (:math:`+\infty` if not given); both bounds are inclusive.
+
+    Parameters
+    ----------
+    value : float
+        Our number, finite.
+    at_least, at_most : float, optional
+        Bounds (keyword-only); at least one must be given, and ``at_least <= at_most``.
+    profile : str
+        The run's profile (keyword-only); a profile in :data:`NOT_COMPARABLE_PROFILES` gives
+        ``"not comparable"``.
+    comparable : bool, default True
+        ``False`` gives ``"not comparable"`` whatever the value.
+
+    Returns
+    -------
+    str
+        ``"reproduced"``, ``"not reproduced"`` or ``"not comparable"``.
+
+    Raises
+    ------
+    TypeError
+        A value or bound that is not a real number, a profile that is not a non-empty string.
+    ValueError
+        No bound, a non-finite value or bound, or ``at_least > at_most``.
+
+    Examples
+    --------
+    >>> verdict_threshold(0.95, at_least=0.9, profile="default")
+    'reproduced'
+    >>> verdict_threshold(0.5, at_least=0.9, profile="default")
+    'not reproduced'
+    >>> verdict_threshold(0.5, at_least=0.9, profile="smoke")
+    'not comparable'
+    """
+    if at_least is None and at_most is None:
+        raise ValueError("give at least one bound: at_least= and/or at_most=")
+    checked = {}
+    for name, v in (("value", value), ("at_least", at_least), ("at_most", at_most)):
+        if v is None:
+            continue
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+            raise TypeError(f"{name} must be a real number, got {type(v).__name__} {v!r}")
+        if not math.isfinite(float(v)):
+            raise ValueError(f"{name} must be finite, got {v!r}")
+        checked[name] = float(v)
+    lo, hi = checked.get("at_least", -math.inf), checked.get("at_most", math.inf)
+    if lo > hi:
+        raise ValueError(f"at_least={at_least!r} exceeds at_most={at_most!r}")
+    if _check_profile(profile) in NOT_COMPARABLE_PROFILES or not comparable:
+        return "not comparable"
+    return "reproduced" if lo <= checked["value"] <= hi else "not reproduced"
 
 
 def main(argv: list[str] | None = None) -> int:

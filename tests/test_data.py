@@ -25,6 +25,7 @@ import scipy.io
 import torch
 
 from ibcore import data as D
+from ibcore.data import cifar, files, mnist, readers
 
 _REAL_MIRROR = os.environ.get("IBCORE_DATA_MIRROR") or (
     "/work/shared/data" if Path("/work/shared/data").is_dir() else None)
@@ -40,7 +41,7 @@ def _isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("IBCORE_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("IBCORE_DATA_DIR", raising=False)
     monkeypatch.delenv("IBCORE_DATA_MIRROR", raising=False)
-    monkeypatch.setattr(D, "_tv_cache", D._UNSET)
+    monkeypatch.setattr(readers, "_tv_cache", readers._UNSET)
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[str, int]]:
@@ -84,7 +85,7 @@ def tiny_mnist(tmp_path, monkeypatch):
         (src / "MNIST" / "raw" / stem).write_bytes(raw)
         (src / "MNIST" / "raw" / f"{stem}.gz").write_bytes(gzip.compress(raw, mtime=0))
         for rel in (f"MNIST/raw/{stem}", f"MNIST/raw/{stem}.gz"):
-            monkeypatch.setitem(D._MD5, rel, _md5(src / rel))
+            monkeypatch.setitem(files.MD5, rel, _md5(src / rel))
     return src, arrays
 
 
@@ -123,8 +124,8 @@ def tiny_cifar(tmp_path, monkeypatch):
     with tarfile.open(tar_path, "w:gz") as tar:
         tar.add(folder, arcname="cifar-10-batches-py")
     for p in folder.iterdir():
-        monkeypatch.setitem(D._MD5, f"cifar-10-batches-py/{p.name}", _md5(p))
-    monkeypatch.setitem(D._MD5, "cifar-10-python.tar.gz", _md5(tar_path))
+        monkeypatch.setitem(files.MD5, f"cifar-10-batches-py/{p.name}", _md5(p))
+    monkeypatch.setitem(files.MD5, "cifar-10-python.tar.gz", _md5(tar_path))
     return tar_path, batches, label_names
 
 
@@ -170,22 +171,22 @@ def test_unpacked_md5s_match_the_canonical_archives():
     for stem in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
                  "t10k-labels-idx1-ubyte"):
         with gzip.open(Path(_REAL_MIRROR) / "MNIST" / "raw" / f"{stem}.gz", "rb") as fh:
-            assert hashlib.md5(fh.read()).hexdigest() == D._MD5[f"MNIST/raw/{stem}"]
+            assert hashlib.md5(fh.read()).hexdigest() == files.MD5[f"MNIST/raw/{stem}"]
 
 
 def test_idx_reader_rejects_bad_files(tmp_path):
     bad = tmp_path / "bad"
     bad.write_bytes(b"\x01\x02\x08\x01" + struct.pack(">I", 2) + b"ab")
     with pytest.raises(ValueError, match="not an idx file"):
-        D._read_idx(bad)
+        mnist.read_idx(bad)
     short = tmp_path / "short"
     short.write_bytes(struct.pack(">BBBBI", 0, 0, 8, 1, 5) + b"abc")
     with pytest.raises(ValueError, match="3 bytes follow"):
-        D._read_idx(short)
+        mnist.read_idx(short)
     wide = tmp_path / "wide"
     wide.write_bytes(struct.pack(">BBBBI", 0, 0, 0x0D, 1, 1) + b"abcd")
     with pytest.raises(ValueError, match="not supported"):
-        D._read_idx(wide)
+        mnist.read_idx(wide)
 
 
 # --- mirror, cache, download --------------------------------------------------------------------
@@ -204,7 +205,7 @@ def test_mirror_is_copied_into_cache_and_never_written(tiny_mnist, tmp_path, mon
     assert _snapshot(mirror) == before
     cached = tmp_path / "cache" / "data" / "MNIST" / "raw" / "train-images-idx3-ubyte.gz"
     assert cached.is_file() and not cached.is_symlink()
-    assert _md5(cached) == D._MD5["MNIST/raw/train-images-idx3-ubyte.gz"]
+    assert _md5(cached) == files.MD5["MNIST/raw/train-images-idx3-ubyte.gz"]
     assert set(ds.info["origin"].values()) == {"mirror"} and set(again.info["origin"].values()) == {"cache"}
     assert torch.equal(ds.x, torch.from_numpy(arrays["train-images-idx3-ubyte"]).float().unsqueeze(1) / 255)
 
@@ -239,9 +240,9 @@ def test_download_from_url(tmp_path, monkeypatch):
     src = tmp_path / "remote" / "var_u.mat"
     src.parent.mkdir()
     scipy.io.savemat(src, {"F": f, "y": np.array([[0, 1, 1]], dtype=np.uint8)})
-    monkeypatch.setitem(D._MD5, "szt/var_u.mat", _md5(src))
+    monkeypatch.setitem(files.MD5, "szt/var_u.mat", _md5(src))
     dead = (tmp_path / "nowhere.mat").as_uri()
-    monkeypatch.setitem(D._URLS, "szt/var_u.mat", (dead, src.as_uri()))  # the first URL fails
+    monkeypatch.setitem(files.URLS, "szt/var_u.mat", (dead, src.as_uri()))  # the first URL fails
     ds = D.load_szt()
     assert ds.info["origin"] == {"szt/var_u.mat": "download"}
     assert _md5(tmp_path / "cache" / "data" / "szt" / "var_u.mat") == _md5(src)
@@ -250,7 +251,7 @@ def test_download_from_url(tmp_path, monkeypatch):
 
 def test_failed_download_error_lists_urls(tmp_path, monkeypatch):
     dead = (tmp_path / "nowhere.mat").as_uri()
-    monkeypatch.setitem(D._URLS, "szt/var_u.mat", (dead,))
+    monkeypatch.setitem(files.URLS, "szt/var_u.mat", (dead,))
     with pytest.raises(D.DataNotFoundError, match="Download failed") as err:
         D.load_szt()
     assert dead in str(err.value) and "29b51a6cb3eaa73ee0c652fd3feec3e4" in str(err.value)
@@ -260,7 +261,7 @@ def test_failed_download_error_lists_urls(tmp_path, monkeypatch):
 def test_download_with_wrong_md5_is_rejected(tmp_path, monkeypatch):
     src = tmp_path / "remote.mat"
     src.write_bytes(b"not the file")
-    monkeypatch.setitem(D._URLS, "szt/var_u.mat", (src.as_uri(),))
+    monkeypatch.setitem(files.URLS, "szt/var_u.mat", (src.as_uri(),))
     want = f"md5 {_md5(src)}, expected 29b51a6cb3eaa73ee0c652fd3feec3e4"
     with pytest.raises(D.DataNotFoundError, match=want):
         D.load_szt()
@@ -272,7 +273,7 @@ def test_corrupt_cache_file_is_an_error_not_replaced(tiny_mnist, tmp_path, monke
     monkeypatch.setenv("IBCORE_DATA_MIRROR", str(_mnist_root(src, tmp_path / "mirror")))
     cached = _mnist_root(src, tmp_path / "cache" / "data") / "MNIST" / "raw" / "train-labels-idx1-ubyte.gz"
     cached.write_bytes(b"garbage")
-    good, bad = D._MD5["MNIST/raw/train-labels-idx1-ubyte.gz"], hashlib.md5(b"garbage").hexdigest()
+    good, bad = files.MD5["MNIST/raw/train-labels-idx1-ubyte.gz"], hashlib.md5(b"garbage").hexdigest()
     with pytest.raises(D.DataChecksumError, match=f"has md5 {bad}, expected {good}"):
         D.load_mnist(download=False, reader="ibcore")
     assert cached.read_bytes() == b"garbage"  # the good mirror copy was not silently substituted
@@ -294,8 +295,8 @@ def test_checksum_is_remembered_until_the_file_changes(tiny_mnist, tmp_path, mon
     D.load_mnist(root=root, download=False, reader="ibcore")  # hashes and stamps
     assert (root / "MNIST" / "raw" / "train-images-idx3-ubyte.gz.md5-ok").is_file()
     calls = []
-    real = D._md5sum
-    monkeypatch.setattr(D, "_md5sum", lambda p, *a, **k: calls.append(Path(p).name) or real(p, *a, **k))
+    real = files.md5sum
+    monkeypatch.setattr(files, "md5sum", lambda p, *a, **k: calls.append(Path(p).name) or real(p, *a, **k))
     D.load_mnist(root=root, download=False, reader="ibcore")
     assert calls == []
     labels = root / "MNIST" / "raw" / "train-labels-idx1-ubyte.gz"
@@ -349,7 +350,7 @@ def test_cifar_reader_refuses_code_in_pickles(tmp_path):
     evil = tmp_path / "data_batch_1"
     evil.write_bytes(pickle.dumps(types.SimpleNamespace(a=1), protocol=2))
     with pytest.raises(pickle.UnpicklingError, match="refusing to load types.SimpleNamespace"):
-        D._read_cifar_pickle(evil)
+        cifar.read_cifar_pickle(evil)
 
 
 def _tiny_partial_npz(folder: Path, monkeypatch) -> dict:
@@ -363,7 +364,7 @@ def _tiny_partial_npz(folder: Path, monkeypatch) -> dict:
     np.savez(folder / "cifar10_labels_all_and_partial_images.npz", **content)
     (folder / "batches.meta").write_bytes(_py2_style_pickle({"label_names": [f"c{i}" for i in range(10)]}))
     for name in ("cifar10_labels_all_and_partial_images.npz", "batches.meta"):
-        monkeypatch.setitem(D._MD5, f"cifar10-partial/{name}", _md5(folder / name))
+        monkeypatch.setitem(files.MD5, f"cifar10-partial/{name}", _md5(folder / name))
     return content
 
 
@@ -400,7 +401,7 @@ def test_szt_reader(tmp_path, monkeypatch):
     path = tmp_path / "root" / "szt" / "var_u.mat"
     path.parent.mkdir(parents=True)
     scipy.io.savemat(path, {"F": grid, "y": labels[None, :]})
-    monkeypatch.setitem(D._MD5, "szt/var_u.mat", _md5(path))
+    monkeypatch.setitem(files.MD5, "szt/var_u.mat", _md5(path))
     ds = D.load_szt(root=tmp_path / "root", download=False)
     assert ds.x.dtype == torch.float32 and ds.x.shape == (16, 4) and ds.y.dtype == torch.int64
     assert torch.equal(ds.x, torch.from_numpy(grid).float()) and ds.y.tolist() == labels.tolist()
@@ -462,7 +463,7 @@ def _fake_torchvision_datasets():
 
 
 def test_torchvision_glue_with_stand_ins(tiny_mnist, tiny_cifar, tmp_path, monkeypatch):
-    monkeypatch.setattr(D, "_tv_cache", _fake_torchvision_datasets())
+    monkeypatch.setattr(readers, "_tv_cache", _fake_torchvision_datasets())
     src, _ = tiny_mnist
     root = _mnist_root(src, tmp_path / "root")  # .gz only: the loader unpacks them for torchvision
     for train in (True, False):
@@ -481,7 +482,7 @@ def test_torchvision_glue_with_stand_ins(tiny_mnist, tiny_cifar, tmp_path, monke
 
 def test_torchvision_and_ibcore_agree(tiny_mnist, tiny_cifar, tmp_path):
     if not D.torchvision_available():
-        pytest.skip(f"torchvision cannot be imported here ({D._tv_error})")
+        pytest.skip(f"torchvision cannot be imported here ({readers._tv_error})")
     src, _ = tiny_mnist
     root = _mnist_root(src, tmp_path / "root")
     tar_path, _, _ = tiny_cifar

@@ -82,7 +82,7 @@ def test_decision_rule_and_pairwise_adapters():
         ({"layers": ["nope"]}, ValueError, "not recorded"),
         ({"epochs": [3]}, ValueError, "epochs \\[3\\] were not recorded"),
         ({"estimators": []}, ValueError, "estimators is empty"),
-        ({"estimators": [42]}, TypeError, "not callable"),
+        ({"estimators": [42]}, TypeError, "estimate\\(x, y\\) or be a function"),
     ],
 )
 def test_information_plane_errors(kwargs, err, match):

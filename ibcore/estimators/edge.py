@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from ibcore._validation import check_choice, check_int, check_positive, check_xy
-from ibcore.estimators.binning import _mix64
+from ibcore.estimators._discrete import mix64
 
 __all__ = ["edge_ensemble_weights", "mi_edge"]
 
@@ -43,8 +43,8 @@ def edge_ensemble_weights(t: Any, powers: Any) -> np.ndarray:
     Examples
     --------
     >>> w = edge_ensemble_weights([1.0, 2.0, 3.0], [2])
-    >>> round(float(w.sum()), 12), round(float(w @ np.array([1.0, 4.0, 9.0])), 12)
-    (1.0, 0.0)
+    >>> abs(float(w.sum()) - 1) < 1e-12, abs(float(w @ np.array([1.0, 4.0, 9.0]))) < 1e-12
+    (True, True)
     """
     t = np.asarray(t, dtype=np.float64).ravel()
     p = np.asarray(powers, dtype=np.float64).ravel()
@@ -69,7 +69,7 @@ def _bucket_ids(
     codes = torch.floor((z + shift) / eps).to(torch.int64)
     if n_buckets is None:
         return torch.unique(codes, dim=0, return_inverse=True)[1]
-    h = _mix64(codes + salt).sum(dim=1)
+    h = mix64(codes + salt).sum(dim=1)
     return torch.remainder(h, n_buckets)
 
 
@@ -214,8 +214,8 @@ def mi_edge(
     --------
     >>> import numpy as np
     >>> x = np.repeat(np.arange(4.0), 25)          # discrete X, Y = X: I = log 4
-    >>> round(mi_edge(x, x, epsilon=0.1), 4)
-    1.3863
+    >>> abs(mi_edge(x, x, epsilon=0.1) - float(np.log(4))) < 1e-9
+    True
     """
     check_choice(ensemble, "ensemble", ("optimal", "mean", "median"))
     n_ensemble = check_int(n_ensemble, "n_ensemble", minimum=1)

@@ -420,8 +420,8 @@ def entropy_kl(x: Any, k: int = 1, *, method: str = "auto", device: Any = None,
     --------
     >>> import numpy as np
     >>> x = np.random.default_rng(0).standard_normal((2000, 2))
-    >>> round(entropy_kl(x, k=3, device="cpu"), 2)  # truth log(2 pi e) = 2.838
-    2.83
+    >>> abs(entropy_kl(x, k=3, device="cpu") - math.log(2 * math.pi * math.e)) < 0.05  # bias + 4 sd at N = 2000
+    True
     """
     opts = _check_options(k, method, chunk_size, n_jobs, jitter, seed)
     z = as_2d(x, "x", device=device)
@@ -499,10 +499,11 @@ def entropy_wkl(x: Any, k: int = 5, *, method: str = "auto", device: Any = None,
     --------
     >>> import numpy as np
     >>> x = np.random.default_rng(0).standard_normal((2000, 4))
-    >>> round(entropy_wkl(x, k=5, device="cpu"), 2)  # truth 2 log(2 pi e) = 5.68
-    5.74
-    >>> round(entropy_kl(x, k=5, device="cpu"), 2)  # the unweighted k=5 estimate
-    5.63
+    >>> truth = 2 * math.log(2 * math.pi * math.e)            # 5.68
+    >>> abs(entropy_wkl(x, k=5, device="cpu") - truth) < 0.1   # 5.74 here: bias + 4 sd at N = 2000
+    True
+    >>> abs(entropy_kl(x, k=5, device="cpu") - truth) < 0.1    # the unweighted k=5 estimate, 5.63
+    True
     """
     opts = _check_options(k, method, chunk_size, n_jobs, jitter, seed)
     z = as_2d(x, "x", device=device)

@@ -18,9 +18,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from ibcore._validation import as_2d, check_choice, check_int, check_positive, check_xy
+from ibcore._validation import as_2d, as_groups, check_choice, check_int, check_labels, check_positive, check_xy
+from ibcore.interface import IXL, IYL
 
-__all__ = ["MINEResult", "MINE", "AAMINE", "mi_mine", "mi_noisy_layer", "noisy_linear_gaussian_mi"]
+__all__ = ["MINEResult", "MINE", "AAMINE", "mi_mine", "mi_noisy_layer"]
 
 _ACTIVATIONS = {"elu": nn.ELU, "relu": nn.ReLU}
 
@@ -396,7 +397,8 @@ class MINE:
         return _heldout_dv(self.critic_, lambda: (xt, yt), k, gen)
 
 
-MINE.__doc__ = MINE.__doc__ % _OPTION_DOC
+if MINE.__doc__:  # None under python -OO
+    MINE.__doc__ = MINE.__doc__ % _OPTION_DOC
 
 
 def mi_mine(
@@ -456,7 +458,8 @@ def mi_mine(
                 log_every=log_every, seed=seed, device=device, progress=progress).fit(x, y).result_
 
 
-mi_mine.__doc__ = mi_mine.__doc__ % _OPTION_DOC
+if mi_mine.__doc__:  # None under python -OO
+    mi_mine.__doc__ = mi_mine.__doc__ % _OPTION_DOC
 
 
 class AAMINE:
@@ -519,8 +522,8 @@ class AAMINE:
 
     def __init__(
         self,
-        subnetwork: nn.Module,
-        sigma: float,
+        subnetwork: nn.Module | None = None,
+        sigma: float | None = None,
         *,
         architecture_aware: bool = True,
         hidden: tuple[int, ...] = (64, 64),
@@ -536,10 +539,12 @@ class AAMINE:
         device: str | torch.device | None = None,
         progress: bool = False,
     ):
-        if not isinstance(subnetwork, nn.Module):
-            raise TypeError(f"subnetwork must be a torch.nn.Module, got {type(subnetwork).__name__}")
+        if subnetwork is not None and not isinstance(subnetwork, nn.Module):
+            raise TypeError(f"subnetwork must be a torch.nn.Module or None, got {type(subnetwork).__name__}")
         if not isinstance(architecture_aware, bool):
             raise TypeError(f"architecture_aware must be a bool, got {type(architecture_aware).__name__}")
+        if sigma is None:
+            raise TypeError("sigma (the noise standard deviation) is required, e.g. AAMINE(net, 0.1)")
         self.subnetwork = subnetwork
         self.sigma = check_positive(sigma, "sigma")
         self.architecture_aware = architecture_aware
@@ -550,29 +555,69 @@ class AAMINE:
         self.result_: MINEResult | None = None
         self.critic_: nn.Module | None = None
 
+    @property
+    def name(self) -> str:
+        return f"{'AA-MINE' if self.architecture_aware else 'MINE'} (sigma {self.sigma:g})"
+
     def _frozen_copy(self, dev: torch.device) -> nn.Module:
         f = copy.deepcopy(self.subnetwork).to(device=dev, dtype=torch.float32).eval()
         f.requires_grad_(False)
         return f
 
-    def fit(self, x: Any) -> "AAMINE":
-        """Train on inputs x of shape (N, dx) (1-D accepted) and store :attr:`result_`."""
+    def _layer(self, xt: torch.Tensor, features: Any) -> tuple[nn.Module, torch.Tensor]:
+        """The frozen F (identity when only features are given) and F(x) as (N, d) float32."""
+        n, dev = xt.shape[0], xt.device
+        subnet = self._frozen_copy(dev) if self.subnetwork is not None else nn.Identity()
+        f_all = None
+        if self.subnetwork is not None:
+            with torch.no_grad():
+                f_all = subnet(xt)
+            if not isinstance(f_all, torch.Tensor) or f_all.ndim == 0 or f_all.shape[0] != n:
+                shape = tuple(f_all.shape) if isinstance(f_all, torch.Tensor) else type(f_all).__name__
+                raise ValueError(f"subnetwork returned {shape} for {n} input rows; it must keep the sample "
+                                 "axis first")
+            f_all = f_all.reshape(n, -1).float()
+            if not bool(torch.isfinite(f_all).all()):
+                raise ValueError("subnetwork produced NaN or infinite values on x")
+        if features is None:
+            if f_all is None:
+                raise ValueError("AAMINE needs the layer: give a subnetwork F, or features = F(x)")
+            return subnet, f_all
+        ft = as_2d(features if not (isinstance(features, torch.Tensor) and features.ndim > 2)
+                   else features.reshape(features.shape[0], -1), "features", device=dev, dtype=torch.float32)
+        if ft.shape[0] != n:
+            raise ValueError(f"x has {n} rows, features has {ft.shape[0]}: they must hold the same samples")
+        if f_all is not None:
+            if f_all.shape != ft.shape or not torch.allclose(f_all, ft, rtol=1e-4, atol=1e-5):
+                raise ValueError("features differ from subnetwork(x): give one of them, or features that "
+                                 "are the subnetwork's output on x")
+            return subnet, f_all
+        # F is known only through its values: it must be a function of x (equal inputs, equal layer)
+        groups = as_groups(xt, "x")
+        first = torch.full((int(groups.max()) + 1,), n, dtype=torch.int64, device=dev)
+        first.scatter_reduce_(0, groups, torch.arange(n, device=dev), reduce="amin")  # first row of each group
+        if not torch.equal(ft, ft[first[groups]]):
+            raise ValueError("AA-MINE estimates I(X; F(X) + eps) for a layer that is a function of x, but "
+                             "rows of x that are equal have different features (are x labels? use MINE "
+                             "for I(Y; L))")
+        return subnet, ft
+
+    def fit(self, x: Any, features: Any = None) -> "AAMINE":
+        """Train on inputs x (N, dx) and store :attr:`result_`.
+
+        The layer is ``subnetwork(x)``; without a subnetwork give ``features`` = F(x), shape
+        (N, d), the layer's values on x (e.g. recorded activations; they must be a function of
+        x). The critic then uses those values where it would apply its copy of F, which is the
+        same on the N samples it trains and evaluates on; ``critic_`` then takes (F(x), t).
+        """
         o = self.options
-        xt = as_2d(x, "x", device=o["device"], dtype=torch.float32)
+        xt = as_2d(x if not (isinstance(x, torch.Tensor) and x.ndim > 2) else x.reshape(x.shape[0], -1),
+                   "x", device=o["device"], dtype=torch.float32)
         n = xt.shape[0]
         if n < 4:
             raise ValueError(f"need at least 4 samples, got N={n}")
         dev = xt.device
-        subnet = self._frozen_copy(dev)
-        with torch.no_grad():
-            f_all = subnet(xt)
-        if not isinstance(f_all, torch.Tensor) or f_all.ndim == 0 or f_all.shape[0] != n:
-            shape = tuple(f_all.shape) if isinstance(f_all, torch.Tensor) else type(f_all).__name__
-            raise ValueError(f"subnetwork returned {shape} for {n} input rows; it must keep the sample "
-                             "axis first")
-        f_all = f_all.reshape(n, -1).float()
-        if not bool(torch.isfinite(f_all).all()):
-            raise ValueError("subnetwork produced NaN or infinite values on x")
+        subnet, f_all = self._layer(xt, features)
         tr, ev = _split(n, o["eval_fraction"], o["seed"])
         tr, ev = tr.to(dev), ev.to(dev)
         g_init, g_batch, g_eval = _generators(o["seed"], dev)
@@ -610,12 +655,36 @@ class AAMINE:
         self.result_ = MINEResult(float(evals[-1]), train_curve, steps, evals, cfg)
         return self
 
-    def estimate(self, x: Any) -> float:
-        """Fit on inputs x and return the held-out DV bound on I(X; F(X) + eps), nats."""
-        return self.fit(x).result_.estimate
+    def estimate(self, x: Any, y: Any = None) -> float:
+        """Fit and return the held-out DV bound on I(X; F(X) + eps), nats.
+
+        ``y``, if given, is the layer F(x) (see :meth:`fit`'s ``features``), so that an AAMINE
+        without a subnetwork is an :class:`~ibcore.interface.MIEstimator` of I(X; Y + eps).
+        """
+        return self.fit(x, y).result_.estimate
+
+    def estimate_layer(self, acts: Any, *, x: Any, y: Any) -> dict[str, np.ndarray]:
+        """Elad et al.'s pair for a recorded layer at each of E epochs, arrays (E,) in nats.
+
+        I(X; L + eps) by this AA-MINE with the recorded activations as F(x), and I(Y; L) by a
+        plain :class:`MINE` with the same options on (one-hot labels, L) - the estimators of
+        Elad et al. (Fig. 2). Two critics are trained per epoch.
+        """
+        acts = acts if isinstance(acts, torch.Tensor) else torch.as_tensor(np.asarray(acts))
+        if acts.ndim != 3:
+            raise ValueError(f"acts must be (E, N, d), got shape {tuple(acts.shape)}")
+        labels = check_labels(y, "y", n=acts.shape[1])
+        onehot = torch.nn.functional.one_hot(torch.unique(labels, return_inverse=True)[1]).float()
+        mine = MINE(**self.options)
+        # the recorded activations are the layer at each epoch; a subnetwork (one epoch's F) is not used
+        aa = AAMINE(None, self.sigma, architecture_aware=self.architecture_aware, **self.options)
+        ixl = [aa.estimate(x, a) for a in acts]
+        iyl = [mine.estimate(onehot, a) for a in acts]
+        return {IXL: np.array(ixl), IYL: np.array(iyl)}
 
 
-AAMINE.__doc__ = AAMINE.__doc__ % _OPTION_DOC
+if AAMINE.__doc__:  # None under python -OO
+    AAMINE.__doc__ = AAMINE.__doc__ % _OPTION_DOC
 
 
 def mi_noisy_layer(
@@ -661,43 +730,3 @@ def mi_noisy_layer(
        bottleneck principle for deep nets", ICCVW 2019, Sec. 3, Fig. 1.
     """
     return AAMINE(subnetwork, sigma, architecture_aware=architecture_aware, **options).fit(x).result_
-
-
-def noisy_linear_gaussian_mi(weight: Any, cov_x: Any, sigma: float) -> float:
-    r"""Closed form :math:`I(X; AX + b + \varepsilon)` for Gaussian X and isotropic Gaussian noise.
-
-    .. math:: I = \tfrac12 \log\det\!\big(I + A \Sigma_X A^\top / \sigma^2\big)
-
-    (Elad et al. 2019, Eq. 5, with the constant made explicit).
-
-    Parameters
-    ----------
-    weight : array, shape (d, dx)
-        A.
-    cov_x : array, shape (dx, dx)
-        Covariance of X (positive semi-definite).
-    sigma : float
-        Noise standard deviation > 0.
-
-    Returns
-    -------
-    float
-        Nats.
-
-    Examples
-    --------
-    >>> round(noisy_linear_gaussian_mi([[1.0]], [[1.0]], 1.0), 4)   # 1/2 log 2
-    0.3466
-    """
-    sigma = check_positive(sigma, "sigma")
-    a = np.atleast_2d(np.asarray(weight, dtype=np.float64))
-    c = np.atleast_2d(np.asarray(cov_x, dtype=np.float64))
-    if c.shape != (a.shape[1], a.shape[1]):
-        raise ValueError(f"cov_x must be ({a.shape[1]}, {a.shape[1]}) for weight of shape {a.shape}, "
-                         f"got {c.shape}")
-    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(c))):
-        raise ValueError("weight and cov_x must be finite")
-    sign, logdet = np.linalg.slogdet(np.eye(a.shape[0]) + a @ c @ a.T / sigma**2)
-    if sign <= 0:
-        raise ValueError("cov_x must be positive semi-definite")
-    return 0.5 * float(logdet)

@@ -14,13 +14,17 @@ import copy
 import math
 import numbers
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, NamedTuple
+
+import numpy as np
 
 import torch
 
-from ibcore._validation import as_2d, check_int, check_positive
+from ibcore._validation import as_2d, as_groups, as_layer_batch, check_int, check_positive
+from ibcore.interface import IXL, IYL
 
-__all__ = ["MCEntropy", "SPResult", "entropy_gaussian_mixture", "mi_sample_propagation"]
+__all__ = ["MCEntropy", "SPResult", "SamplePropagation", "entropy_gaussian_mixture", "mi_sample_propagation"]
 
 # Elements of one (mixtures, query rows, centres) block of squared distances (~32 MB in float64).
 _BLOCK_ELEMENTS = 1 << 22
@@ -177,8 +181,8 @@ def entropy_gaussian_mixture(
     Examples
     --------
     >>> r = entropy_gaussian_mixture([[0.0], [100.0]], beta=1.0, n_mc=2000)
-    >>> round(r.estimate - 0.5 * math.log(2 * math.pi * math.e), 1)   # ~ log 2
-    0.7
+    >>> abs(r.estimate - 0.5 * math.log(2 * math.pi * math.e) - math.log(2)) < 0.05   # MC error ~0.01
+    True
     """
     beta = check_positive(beta, "beta")
     n_mc = check_int(n_mc, "n_mc", minimum=1)
@@ -341,8 +345,8 @@ def mi_sample_propagation(
     >>> import numpy as np
     >>> x = np.array([[0.0], [100.0], [200.0], [300.0]])    # 4 far-apart inputs, identity layer
     >>> r = mi_sample_propagation(x, torch.nn.Identity(), beta=1.0, n_mc=500)
-    >>> round(r.mi, 1), round(math.log(4), 1)
-    (1.4, 1.4)
+    >>> abs(r.mi - math.log(4)) < 0.1                        # MC error ~0.03
+    True
     """
     fs = _as_layers(layers)
     betas = _as_betas(beta, len(fs))
@@ -378,3 +382,100 @@ def mi_sample_propagation(
             mi_se = math.sqrt(float(se_t[0]) ** 2 + float(se_c.square().sum()) / m**2)
     h_t = float(h_t[0])
     return SPResult(h_t - h_cond, h_t, h_cond, mi_se)
+
+
+def _grouped_mi(t: torch.Tensor, groups: torch.Tensor, beta: float, n_mc: int, gen: torch.Generator,
+                chunk: int | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """I(G; T + Z) for B sets of N points t (B, N, d) with group ids (N,); returns (mi, h_t, stderr), (B,).
+
+    T | G = g is the empirical law of the rows of group g, so
+    h(T + Z | G) = sum_g p(g) h(mixture on the rows of g); groups of one row are Gaussians, whose
+    entropy is exact. Groups of equal size are estimated together in one batched call.
+    """
+    b, n, d = t.shape
+    h_t, se_t = _mixture_entropy_mc(t, beta, n_mc, gen, chunk)
+    h_cond = torch.zeros(b, dtype=t.dtype, device=t.device)
+    var_cond = torch.zeros(b, dtype=t.dtype, device=t.device)
+    sizes = torch.bincount(groups)
+    order = torch.argsort(groups, stable=True)
+    for size in torch.unique(sizes).tolist():
+        members = torch.nonzero(sizes == size).flatten()
+        w = size / n  # p(g) of each of these groups
+        if size == 1:
+            h_cond += members.numel() * w * _gaussian_entropy(d, beta)
+            continue
+        # rows of the groups of this size, group by group (argsort by group keeps groups contiguous)
+        rows = order[torch.isin(groups[order], members)]
+        centres = t[:, rows].reshape(b * members.numel(), size, d)
+        h_g, se_g = _mixture_entropy_mc(centres, beta, n_mc, gen, chunk)
+        h_cond += w * h_g.view(b, -1).sum(dim=1)
+        var_cond += w * w * se_g.view(b, -1).square().sum(dim=1)
+    return h_t - h_cond, h_t, torch.sqrt(se_t.square() + var_cond)
+
+
+@dataclass(frozen=True)
+class SamplePropagation:
+    r"""Sample-propagation MI of a representation under Gaussian noise, as an estimator object.
+
+    ``estimate(x, y)`` is :math:`I(X; Y + Z)`, :math:`Z \sim \mathcal N(0, \beta^2 I)`, with X
+    uniform on the rows of x grouped by equality and :math:`Y \mid X = x` the empirical law of the
+    rows of y that share that x:
+
+    .. math::
+
+        I(X; Y + Z) = h\Big(\tfrac1N \sum_i \mathcal N(y_i, \beta^2 I)\Big)
+        - \sum_g p(g)\, h\Big(\tfrac1{N_g} \sum_{i \in g} \mathcal N(y_i, \beta^2 I)\Big),
+
+    each mixture entropy by Monte Carlo (:func:`entropy_gaussian_mixture`; Goldfeld et al. 2019,
+    Sec. 3). For N distinct inputs and a deterministic layer y = f(x) this is the first-layer case
+    of :func:`mi_sample_propagation` (the conditional entropies are exactly h(Z)); for labels it
+    is I(Y; L + Z). ``estimate_layer`` applies it to a recorded (deterministic) layer at all
+    epochs: I(X; L + Z) and I(Y; L + Z) - the same targets as :class:`~ibcore.estimators.kde.KDE`
+    bounds, estimated without bias by Monte Carlo instead of bounded. For a network that is noisy
+    in every layer use :func:`mi_sample_propagation` with the layers themselves.
+
+    Parameters are those of :func:`mi_sample_propagation`: ``beta`` (noise standard deviation),
+    ``n_mc`` (Monte Carlo points per component), ``seed``, ``chunk_size``, ``device``. Cost
+    O(E N^2 n_mc d) per layer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.arange(4)
+    >>> y = np.array([[0.0], [100.0], [200.0], [300.0]])     # 4 far-apart points: log 4
+    >>> abs(SamplePropagation(beta=1.0, n_mc=200).estimate(x, y) - math.log(4)) < 0.15   # MC error ~0.04
+    True
+    """
+
+    beta: float = 0.1
+    n_mc: int = 20
+    seed: int = 0
+    chunk_size: int | None = None
+    device: str | torch.device | None = None
+
+    def __post_init__(self) -> None:
+        check_positive(self.beta, "beta")
+        check_int(self.n_mc, "n_mc", minimum=1)
+        check_int(self.seed, "seed")
+        _check_chunk(self.chunk_size)
+
+    @property
+    def name(self) -> str:
+        return f"sample propagation (beta {self.beta:g})"
+
+    def _mi(self, t: torch.Tensor, groups: torch.Tensor) -> torch.Tensor:
+        gen = torch.Generator(device=t.device).manual_seed(self.seed)
+        with torch.no_grad():
+            return _grouped_mi(t, groups, self.beta, self.n_mc, gen, self.chunk_size)[0]
+
+    def estimate(self, x: Any, y: Any) -> float:
+        """I(X; Y + Z) in nats, x read as discrete (rows grouped by equality)."""
+        yt = as_2d(y, "y", device=self.device, dtype=torch.float64)
+        return float(self._mi(yt[None], as_groups(x, "x", n=yt.shape[0], device=yt.device))[0])
+
+    def estimate_layer(self, acts: Any, *, x: Any, y: Any) -> dict[str, np.ndarray]:
+        """I(X; L + Z) and I(Y; L + Z) of a layer (E, N, d) at all E epochs, arrays (E,) in nats."""
+        t, labels, _ = as_layer_batch(acts, y, device=self.device, dtype=torch.float64)
+        inputs = torch.arange(t.shape[1], device=t.device)  # N distinct inputs
+        out = {IXL: self._mi(t, inputs), IYL: self._mi(t, labels)}
+        return {k: v.cpu().numpy() for k, v in out.items()}

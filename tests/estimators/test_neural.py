@@ -11,16 +11,15 @@ import numpy as np
 import pytest
 import torch
 
-from ibcore.estimators.base import MIEstimator
+from ibcore.interface import MIEstimator
 from ibcore.estimators.neural import (
     AAMINE,
     MINE,
     MINEResult,
     mi_mine,
     mi_noisy_layer,
-    noisy_linear_gaussian_mi,
 )
-from ibcore.ground_truth import gaussian_pair
+from ibcore.ground_truth import gaussian_pair, noisy_linear_gaussian_mi
 
 FAST = dict(hidden=(32, 32), n_iter=400, batch_size=256, lr=3e-3)
 W = np.array([[1.0, 0.5, -0.3], [0.2, -0.8, 0.6]])
@@ -232,7 +231,7 @@ def test_errors(tanh_net):
         mi_noisy_layer(x[:50], net, 0.1, eval_fraction=1.0)
     with pytest.raises(ValueError, match="cov_x must be"):
         noisy_linear_gaussian_mi(W, np.eye(2), 1.0)
-    with pytest.raises(ValueError, match="sigma must be finite and > 0"):
+    with pytest.raises(ValueError, match="sigma must be a finite number > 0"):
         noisy_linear_gaussian_mi(W, np.eye(3), 0.0)
 
 

@@ -1,8 +1,8 @@
 # ibstudy: two commands on a fresh clone.
 #   make book   - set up .venv, execute every notebook at the `default` profile, build the book
-#   make test   - set up .venv, run pytest on ibcore and nbval on the smoke-profile references
+#   make test   - set up .venv, run pytest + doctests + nbval, lint, and build the book at `smoke`
 # More: make run PROFILE=smoke|default|paper, make notebook NB=00_information_plane PROFILE=smoke,
-#       make references (regenerate the nbval references), make bench, make clean.
+#       make references (regenerate the nbval references), make bench, make lint, make lock, make clean.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -27,7 +27,7 @@ endif
 unexport MPLBACKEND
 export PYTHONHASHSEED := 0
 
-.PHONY: all install book run notebook test pytest lint references bench scorecard clean distclean help
+.PHONY: all install book book-smoke run notebook test pytest lint lock references bench scorecard clean distclean help
 
 all: book
 
@@ -36,13 +36,26 @@ help:
 
 # --- set-up -------------------------------------------------------------------------------------
 # torch first, pinned: a CPU wheel here; a bare `torch` requirement would pull GBs of CUDA builds.
-$(STAMP): pyproject.toml
+# Everything else at the versions locked in constraints.txt (`make lock` regenerates it).
+TORCH_PIN := torch==2.13.0
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON_SYS) -m venv $(VENV)
-	$(PY) -m pip install --quiet "torch==2.13.0"
-	$(PY) -m pip install --quiet -e ".[test,book]"
+	$(PY) -m pip install --quiet "$(TORCH_PIN)"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[test,book]"
 	touch $@
 
 install: $(STAMP)
+
+# The lock: exact versions of every dependency but torch (pinned above, CPU or CUDA build as the
+# machine needs), resolved by pip-tools for this Python from pyproject.toml's ranges.
+lock:
+	test -x $(PY) || $(PYTHON_SYS) -m venv $(VENV)
+	$(PY) -m pip install --quiet "pip-tools>=7"
+	echo "$(TORCH_PIN)" > $(VENV)/torch-pin.txt
+	$(VENV)/bin/pip-compile --quiet --extra test --extra book --strip-extras --unsafe-package torch \
+	  -c $(VENV)/torch-pin.txt --annotation-style line --no-emit-index-url --no-emit-find-links \
+	  --output-file constraints.txt pyproject.toml
+	@echo "constraints.txt regenerated: commit it, then rebuild the venv (make distclean install)"
 
 # --- notebooks --------------------------------------------------------------------------------
 _executed/$(PROFILE)/%.ipynb: notebooks/%.ipynb $(STAMP) $(wildcard ibcore/*.py ibcore/*/*.py)
@@ -52,7 +65,7 @@ _executed/$(PROFILE)/%.ipynb: notebooks/%.ipynb $(STAMP) $(wildcard ibcore/*.py 
 	mv _executed/.partial/$(PROFILE)-$(@F) $@
 
 run: $(EXECUTED)
-	$(PY) -m ibcore.scorecard --profile $(PROFILE) || true
+	$(PY) -m ibcore.scorecard --profile $(PROFILE)
 
 notebook: _executed/$(PROFILE)/$(NB).ipynb
 
@@ -64,21 +77,36 @@ book: $(STAMP)
 	$(VENV)/bin/jupyter-book build book --keep-going -W -n
 	@echo "book: open book/_build/html/index.html"
 
+# The same build from the smoke executions, as `make test` runs it: a page that breaks (a bad glue
+# key, a missing citation, any warning) fails here, in _executed/book-smoke/ (the real book's
+# book/_build is left alone).
+SMOKE_BOOK := _executed/book-smoke
+book-smoke: $(STAMP)
+	$(MAKE) --no-print-directory run PROFILE=smoke
+	rm -rf $(SMOKE_BOOK) && mkdir -p $(SMOKE_BOOK)
+	cp book/_config.yml book/_toc.yml book/*.md book/references.bib $(SMOKE_BOOK)/
+	$(PY) -m ibcore.bookgen --profile smoke --executed _executed/smoke --book $(SMOKE_BOOK)
+	$(VENV)/bin/jupyter-book build $(SMOKE_BOOK) --keep-going -W -n --quiet
+	@echo "smoke book: $(SMOKE_BOOK)/_build/html/index.html"
+
 scorecard: $(STAMP)
 	$(PY) -m ibcore.scorecard --profile $(PROFILE)
 
 # --- tests ------------------------------------------------------------------------------------
-# pytest on ibcore, then nbval re-executes the smoke references and compares the marked cells.
+# pytest (tests and ibcore's doctests, see pyproject.toml) with nbval re-executing the smoke
+# references, then lint, then the book built from smoke executions with `make book`'s flags.
 test: $(STAMP)
-	IBCORE_PROGRESS=0 $(PY) -m pytest tests ibcore --doctest-modules -m "not slow" --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg \
+	IBCORE_PROGRESS=0 $(PY) -m pytest -m "not slow" --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	  --nbval-cell-timeout 600 -p no:cacheprovider
-	$(PY) -m ibcore.scorecard --profile smoke
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory book-smoke
 
 pytest: $(STAMP)
-	$(PY) -m pytest tests ibcore --doctest-modules -m "not slow" -p no:cacheprovider --ignore=tests/notebooks
+	$(PY) -m pytest -m "not slow" -p no:cacheprovider --ignore=tests/notebooks
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check --select F,E9 ibcore tests benchmarks
+	$(VENV)/bin/ruff check ibcore tests benchmarks
+	$(VENV)/bin/ruff format --check ibcore tests benchmarks
 
 references: $(STAMP)
 	$(MAKE) --no-print-directory run PROFILE=smoke

@@ -205,7 +205,13 @@ def _measure(ctx, name: str, n: int, d: int, timeout: float) -> Row:
         try:
             status, answer, value, secs, mb = recv.recv()
         except EOFError:
-            status, answer, value, secs, mb = "error", f"process died (exit {proc.exitcode})", None, None, None
+            status, answer, value, secs, mb = (
+                "error",
+                f"process died (exit {proc.exitcode})",
+                None,
+                None,
+                None,
+            )
         proc.join()
         return Row(name, n, d, status, answer, value, secs, mb)
     proc.terminate()
@@ -216,8 +222,18 @@ def _measure(ctx, name: str, n: int, d: int, timeout: float) -> Row:
 # --------------------------------------------------------------------------------------------
 # which cases, and which are skipped by design
 # --------------------------------------------------------------------------------------------
-MAIN = ["mi_ksg", "kdtree_ksg", "mi_ksg_brute", "mi_kl", "mi_wkl",
-        "mi_edge", "mi_renyi", "mi_kde", "mi_binning", "mi_mine"]
+MAIN = [
+    "mi_ksg",
+    "kdtree_ksg",
+    "mi_ksg_brute",
+    "mi_kl",
+    "mi_wkl",
+    "mi_edge",
+    "mi_renyi",
+    "mi_kde",
+    "mi_binning",
+    "mi_mine",
+]
 SKLEARN = ["sklearn_mir", "mi_ksg_k3_sk"]
 
 
@@ -225,11 +241,15 @@ def skip_reason(name: str, n: int, d: int) -> str | None:
     """Why (estimator, N, d) is not run by default, or None. d = dim of x = dim of y."""
     knn = {"mi_ksg", "kdtree_ksg", "mi_ksg_brute", "mi_kl", "mi_wkl"}
     if name in knn and n >= 100_000 and d >= 16:
-        return ("32-D joint space: kd-trees degrade to brute force, ~1e10 distance evaluations; "
-                "> 10 min on 2 cores")
+        return (
+            "32-D joint space: kd-trees degrade to brute force, ~1e10 distance evaluations; "
+            "> 10 min on 2 cores"
+        )
     if name in ("mi_kl", "mi_wkl") and n >= 100_000 and d >= 8:
-        return ("measured 80 s (mi_kl) and 121 s (mi_wkl) on 2 shared cores; skipped to keep the default "
-                "run under 10 min")
+        return (
+            "measured 80 s (mi_kl) and 121 s (mi_wkl) on 2 shared cores; skipped to keep the default "
+            "run under 10 min"
+        )
     if name == "mi_ksg_brute" and n >= 100_000:
         return "CPU brute force: N^2 = 1e10 max-norm distances (the GPU path), minutes on 2 cores"
     if name == "mi_renyi" and n >= 10_000:
@@ -268,17 +288,26 @@ def main(argv: list[str] | None = None) -> None:
 
     import torch
 
-    print(f"# ibcore estimator benchmark  ({platform.processor() or platform.machine()}, "
-          f"{len(os.sched_getaffinity(0))} CPUs, torch {torch.__version__}, "
-          f"load average {os.getloadavg()[0]:.2f})")
-    print(f"# data: gaussian_pair(N, [{RHO}] * d): x, y each (N, d), true MI = {-0.5 * math.log(1 - RHO**2):.4f} * d")
+    print(
+        f"# ibcore estimator benchmark  ({platform.processor() or platform.machine()}, "
+        f"{len(os.sched_getaffinity(0))} CPUs, torch {torch.__version__}, "
+        f"load average {os.getloadavg()[0]:.2f})"
+    )
+    print(
+        f"# data: gaussian_pair(N, [{RHO}] * d): x, y each (N, d), "
+        f"true MI = {-0.5 * math.log(1 - RHO**2):.4f} * d"
+    )
     t_start = time.perf_counter()
     rows: list[Row] = []
     for n in sizes:
         for d in dims:
             for name in main_names:
                 reason = None if args.all else skip_reason(name, n, d)
-                row = Row(name, n, d, "skip", "skipped", note=reason) if reason else _measure(ctx, name, n, d, timeout)
+                row = (
+                    Row(name, n, d, "skip", "skipped", note=reason)
+                    if reason
+                    else _measure(ctx, name, n, d, timeout)
+                )
                 rows.append(row)
                 _print_row(row, d, rows)
     for n in sk_sizes:
@@ -299,13 +328,17 @@ def _diff_note(row: Row, rows: list[Row]) -> str:
     if row.name == "mi_wkl" and row.status == "ok":
         from ibcore.estimators.knn import _wkl_weights
 
-        norms = ", ".join(f"{dd}-D {float((_wkl_weights(5, dd) ** 2).sum() ** 0.5):.3g}"
-                          for dd in sorted({row.d, 2 * row.d}))
+        norms = ", ".join(
+            f"{dd}-D {float((_wkl_weights(5, dd) ** 2).sum() ** 0.5):.3g}"
+            for dd in sorted({row.d, 2 * row.d})
+        )
         return f"weight norms (k=5): {norms}"
     partner = {"kdtree_ksg": "mi_ksg", "mi_ksg_brute": "mi_ksg", "mi_ksg_k3_sk": "sklearn_mir"}.get(row.name)
     if partner is None or row.value is None:
         return ""
-    other = next((r for r in rows if r.name == partner and r.n == row.n and r.d == row.d and r.value is not None), None)
+    other = next(
+        (r for r in rows if r.name == partner and r.n == row.n and r.d == row.d and r.value is not None), None
+    )
     if other is None:
         return ""
     speed = f"; {partner} takes {other.secs / row.secs:.2f}x this time" if other.secs and row.secs else ""
@@ -314,8 +347,11 @@ def _diff_note(row: Row, rows: list[Row]) -> str:
 
 def _print_row(row: Row, d: int, rows: list[Row]) -> None:
     note = row.note or _diff_note(row, rows)
-    print(f"{row.name:14s} N={row.n:<7d} d={d:<3d} {row.status:7s} {row.answer:>22s}  "
-          f"true={_true_mi(d):.4f}  t={_fmt(row.secs, '.3f')} s  peak dRSS={_fmt(row.mb, '.1f')} MB  {note}", flush=True)
+    print(
+        f"{row.name:14s} N={row.n:<7d} d={d:<3d} {row.status:7s} {row.answer:>22s}  "
+        f"true={_true_mi(d):.4f}  t={_fmt(row.secs, '.3f')} s  peak dRSS={_fmt(row.mb, '.1f')} MB  {note}",
+        flush=True,
+    )
 
 
 def _print_table(rows: list[Row]) -> None:
@@ -324,8 +360,10 @@ def _print_table(rows: list[Row]) -> None:
     for r in rows:
         note = r.note or _diff_note(r, rows) or (r.status if r.status not in ("ok",) else "")
         answer = r.answer if r.status in ("ok",) else ("-" if r.status == "skip" else r.answer)
-        print(f"| {r.name} | {r.n} | {r.d} | {answer} | {_true_mi(r.d):.3f} | {_fmt(r.secs, '.3f')} | "
-              f"{_fmt(r.mb, '.1f')} | {note} |")
+        print(
+            f"| {r.name} | {r.n} | {r.d} | {answer} | {_true_mi(r.d):.3f} | {_fmt(r.secs, '.3f')} | "
+            f"{_fmt(r.mb, '.1f')} | {note} |"
+        )
 
 
 if __name__ == "__main__":

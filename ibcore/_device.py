@@ -32,7 +32,9 @@ def resolve_device(device: str | torch.device | None = None) -> torch.device:
     if device is None or (isinstance(device, str) and device == "auto"):
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if not isinstance(device, (str, torch.device)):
-        raise TypeError(f"device must be None, 'auto', a string or a torch.device, got {type(device).__name__}")
+        raise TypeError(
+            f"device must be None, 'auto', a string or a torch.device, got {type(device).__name__}"
+        )
     try:
         dev = torch.device(device)
     except RuntimeError as err:

@@ -39,8 +39,10 @@ def _to_tensor(x: Any, name: str) -> torch.Tensor:
         try:
             arr = np.asarray(x, dtype=np.float64)
         except (TypeError, ValueError) as err:
-            raise TypeError(f"{name} must be a numeric array, got a {type(x).__name__} that numpy "
-                            f"cannot turn into numbers: {err}") from None
+            raise TypeError(
+                f"{name} must be a numeric array, got a {type(x).__name__} that numpy "
+                f"cannot turn into numbers: {err}"
+            ) from None
         return torch.from_numpy(arr)
     raise TypeError(f"{name} must be a torch.Tensor or numpy.ndarray, got {type(x).__name__}")
 
@@ -109,7 +111,9 @@ def as_layer_batch(
         t = t[None]
     y = None
     if labels is not None:
-        y = torch.unique(check_labels(labels, "labels", n=t.shape[1], device=t.device), return_inverse=True)[1]
+        y = torch.unique(check_labels(labels, "labels", n=t.shape[1], device=t.device), return_inverse=True)[
+            1
+        ]
     return t, y, batched
 
 
@@ -130,15 +134,18 @@ def check_xy(
     xt = as_2d(x, names[0], device=device, dtype=dtype)
     yt = as_2d(y, names[1], device=xt.device if device is None else device, dtype=dtype)
     if xt.shape[0] != yt.shape[0]:
-        raise ValueError(f"{names[0]} has {xt.shape[0]} rows, {names[1]} has {yt.shape[0]}: "
-                         "they must hold the same samples")
+        raise ValueError(
+            f"{names[0]} has {xt.shape[0]} rows, {names[1]} has {yt.shape[0]}: "
+            "they must hold the same samples"
+        )
     if xt.shape[0] < min_samples:
         raise ValueError(f"need at least {min_samples} samples, got N={xt.shape[0]}")
     return xt, yt
 
 
-def check_labels(y: Any, name: str = "y", *, n: int | None = None,
-                 device: str | torch.device | None = None) -> torch.Tensor:
+def check_labels(
+    y: Any, name: str = "y", *, n: int | None = None, device: str | torch.device | None = None
+) -> torch.Tensor:
     """Validate discrete labels and return them as an int64 tensor of shape (N,).
 
     Accepts integer or bool arrays, or float arrays holding whole numbers, of shape (N,) or (N, 1).
@@ -164,8 +171,9 @@ def check_labels(y: Any, name: str = "y", *, n: int | None = None,
     return t.to(device=dev, dtype=torch.int64)
 
 
-def as_groups(x: Any, name: str = "x", *, n: int | None = None,
-              device: str | torch.device | None = None) -> torch.Tensor:
+def as_groups(
+    x: Any, name: str = "x", *, n: int | None = None, device: str | torch.device | None = None
+) -> torch.Tensor:
     """Read samples x of shape (N,) or (N, ...) as a discrete variable: int64 group ids 0..G-1, shape (N,).
 
     Rows are grouped by exact equality, so N distinct inputs give N groups (X uniform on the

@@ -49,7 +49,8 @@ def notebook_status(path: Path) -> dict[str, Any]:
     settings_file = path.with_name(f"{path.stem}.settings.json")
     settings = json.loads(settings_file.read_text()) if settings_file.exists() else {}
     failed = pm.get("exception") or any(
-        o.get("output_type") == "error" for c in nb.get("cells", []) for o in c.get("outputs", []))
+        o.get("output_type") == "error" for c in nb.get("cells", []) for o in c.get("outputs", [])
+    )
     return {
         "notebook": path.stem,
         "title": _title(nb, path.stem),
@@ -67,19 +68,26 @@ def notebook_status(path: Path) -> dict[str, Any]:
 
 def write_status(executed: Path, out: Path) -> list[dict[str, Any]]:
     rows = [notebook_status(p) for p in sorted(executed.glob("*.ipynb"))]
-    lines = ["| notebook | profile | seeds | device | run time | training | status | executed |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| notebook | profile | seeds | device | run time | training | status | executed |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     total = 0.0
     for r in rows:
         dur = r["duration_s"]
         total += dur or 0.0
         dur_txt = f"{dur / 60:.1f} min" if dur and dur >= 60 else (f"{dur:.0f} s" if dur else "?")
         seeds = _seeds_text(r["seeds"] if r["seeds"] != "" else r["seed"])
-        lines.append(f"| {{doc}}`{r['title']} <chapters/{r['notebook']}>` | `{r['profile']}` | {seeds} "
-                     f"| {r['device']} | {dur_txt} | {r['training'] or '-'} | {r['status']} | {str(r['started'])[:19]} |")
-    lines.append(f"\nTotal execution time: {total / 60:.1f} min over {len(rows)} notebook(s). The run time is "
-                 "the notebook's own execution; where its training runs came from the run cache (see the "
-                 "*training* column), the first execution also paid for the training.")
+        lines.append(
+            f"| {{doc}}`{r['title']} <chapters/{r['notebook']}>` | `{r['profile']}` | {seeds} "
+            f"| {r['device']} | {dur_txt} | {r['training'] or '-'} | {r['status']} "
+            f"| {str(r['started'])[:19]} |"
+        )
+    lines.append(
+        f"\nTotal execution time: {total / 60:.1f} min over {len(rows)} notebook(s). The run time is "
+        "the notebook's own execution; where its training runs came from the run cache (see the "
+        "*training* column), the first execution also paid for the training."
+    )
     versions = next((r["versions"] for r in rows if r["versions"]), {})
     if versions:
         lines += ["", "Package versions of the run:", "", "| package | version |", "|---|---|"]
@@ -91,8 +99,11 @@ def write_status(executed: Path, out: Path) -> list[dict[str, Any]]:
 
 def write_scorecard(profile: str, out: Path) -> None:
     df = scorecard.load(profile)
-    text = (scorecard.to_markdown(df) if not df.empty
-            else f"*No scorecard rows were recorded at profile `{profile}`.*")
+    text = (
+        scorecard.to_markdown(df)
+        if not df.empty
+        else f"*No scorecard rows were recorded at profile `{profile}`.*"
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text + "\n")
 
@@ -131,7 +142,9 @@ def strip_reference(path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ibcore.bookgen", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m ibcore.bookgen", description=(__doc__ or "").split("\n")[0]
+    )
     parser.add_argument("--profile", default="default")
     parser.add_argument("--executed", type=Path, default=None, help="folder of papermill outputs")
     parser.add_argument("--book", type=Path, default=Path("book"))

@@ -215,10 +215,15 @@ def layer_geometry(
     for s in range(0, b, epochs):
         h = t[s : s + epochs].to(torch.float64)
         parts.append((*_pairwise_sums(h, y, rows), _saturation(h, eps)))
-    w_sum, b_sum, diameter, saturation = (torch.cat(p) for p in zip(*parts))
+    w_sum, b_sum, diameter, saturation = (torch.cat(p) for p in zip(*parts, strict=False))
     within, between = w_sum / n_within, b_sum / n_between
-    return Geometry(_out(within, batched), _out(between, batched), _out(within / between, batched),
-                    _out(saturation, batched), _out(diameter, batched))
+    return Geometry(
+        _out(within, batched),
+        _out(between, batched),
+        _out(within / between, batched),
+        _out(saturation, batched),
+        _out(diameter, batched),
+    )
 
 
 def geometry_frame(
@@ -283,10 +288,15 @@ def geometry_frame(
         for li, layer in enumerate(use_layers):
             acts = torch.as_tensor(run.activations[layer])[torch.as_tensor(idx)]
             geo = layer_geometry(acts, run.y_eval, eps=eps, chunk_size=chunk_size, device=device)
-            frame = pd.DataFrame({"seed": run.seed, "layer": layer,
-                                  "layer_index": run.layers.index(layer) + 1 if layer in run.layers else li + 1,
-                                  "epoch": run_epochs[idx]})
-            for col, values in zip(GEOMETRY_COLUMNS, geo):
+            frame = pd.DataFrame(
+                {
+                    "seed": run.seed,
+                    "layer": layer,
+                    "layer_index": run.layers.index(layer) + 1 if layer in run.layers else li + 1,
+                    "epoch": run_epochs[idx],
+                }
+            )
+            for col, values in zip(GEOMETRY_COLUMNS, geo, strict=False):
                 frame[col] = values
             frames.append(frame)
             bar.update(1)

@@ -45,11 +45,14 @@ def gaussian_mi(cov: np.ndarray, dim_x: int) -> float:
 
 
 def gaussian_mi_from_rho(rho: float | np.ndarray) -> float:
-    r"""I(X;Y) of independent pairs of unit Gaussians with correlations ``rho``: :math:`-\tfrac12\sum\log(1-\rho^2)`."""
+    r"""I(X;Y) of independent pairs of unit Gaussians with correlations ``rho``.
+
+    .. math:: I = -\tfrac12 \sum_i \log(1 - \rho_i^2)
+    """
     rho = np.atleast_1d(np.asarray(rho, dtype=np.float64))
     if np.any(np.abs(rho) >= 1):
         raise ValueError("every |rho| must be < 1")
-    return float(-0.5 * np.log1p(-rho**2).sum())
+    return float(-0.5 * np.log1p(-(rho**2)).sum())
 
 
 def gaussian_pair(n: int, rho: float | np.ndarray, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray, float]:
@@ -64,8 +67,9 @@ def gaussian_pair(n: int, rho: float | np.ndarray, *, seed: int = 0) -> tuple[np
     return x, y, gaussian_mi_from_rho(rho)
 
 
-def correlated_gaussians(n: int, dim_x: int, dim_y: int, *, seed: int = 0,
-                         strength: float = 0.5) -> tuple[np.ndarray, np.ndarray, float]:
+def correlated_gaussians(
+    n: int, dim_x: int, dim_y: int, *, seed: int = 0, strength: float = 0.5
+) -> tuple[np.ndarray, np.ndarray, float]:
     """Sample from a dense random joint Gaussian of dimension dim_x + dim_y; return x, y, true MI.
 
     The joint covariance is a random correlation matrix (Wishart-like, ``strength`` in (0, 1)
@@ -131,8 +135,9 @@ def noisy_linear_gaussian_mi(weight: Any, cov_x: Any, sigma: float) -> float:
     a = np.atleast_2d(np.asarray(weight, dtype=np.float64))
     c = np.atleast_2d(np.asarray(cov_x, dtype=np.float64))
     if c.shape != (a.shape[1], a.shape[1]):
-        raise ValueError(f"cov_x must be ({a.shape[1]}, {a.shape[1]}) for weight of shape {a.shape}, "
-                         f"got {c.shape}")
+        raise ValueError(
+            f"cov_x must be ({a.shape[1]}, {a.shape[1]}) for weight of shape {a.shape}, got {c.shape}"
+        )
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(c))):
         raise ValueError("weight and cov_x must be finite")
     sign, logdet = np.linalg.slogdet(np.eye(a.shape[0]) + a @ c @ a.T / sigma**2)

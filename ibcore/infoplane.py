@@ -100,15 +100,22 @@ class PairwiseMI:
             raise ValueError(f"unknown y_mode={self.y_mode!r}; choose 'onehot' or 'int'")
         is_estimator = isinstance(self.estimator, MIEstimator)
         if not is_estimator and not callable(self.estimator):
-            raise TypeError(f"estimator must have estimate(x, y) or be a function fn(x, y), got "
-                            f"{type(self.estimator).__name__}")
+            raise TypeError(
+                f"estimator must have estimate(x, y) or be a function fn(x, y), got "
+                f"{type(self.estimator).__name__}"
+            )
         if is_estimator and self.options:
             raise TypeError("options are for a function estimator; configure an estimator object itself")
         name = _callable_name(self.estimator)
-        if getattr(self.estimator, "__module__", "").startswith("ibcore.") and not is_estimator \
-                and not name.startswith("mi_"):
-            raise TypeError(f"{name} does not estimate a mutual information; give an ibcore mi_* function "
-                            "or estimator object (e.g. mi_kl rather than entropy_kl)")
+        if (
+            getattr(self.estimator, "__module__", "").startswith("ibcore.")
+            and not is_estimator
+            and not name.startswith("mi_")
+        ):
+            raise TypeError(
+                f"{name} does not estimate a mutual information; give an ibcore mi_* function "
+                "or estimator object (e.g. mi_kl rather than entropy_kl)"
+            )
 
     @property
     def name(self) -> str:
@@ -130,13 +137,18 @@ class PairwiseMI:
     def estimate_layer(self, acts: Any, *, x: Any, y: Any) -> dict[str, np.ndarray]:
         """I(X;L) and I(Y;L) of a layer (E, N, d), one pairwise estimate per epoch, arrays (E,)."""
         y = torch.as_tensor(y)
-        yy = (torch.nn.functional.one_hot(torch.unique(y, return_inverse=True)[1]).double()
-              if self.y_mode == "onehot" else y.double()[:, None])
+        yy = (
+            torch.nn.functional.one_hot(torch.unique(y, return_inverse=True)[1]).double()
+            if self.y_mode == "onehot"
+            else y.double()[:, None]
+        )
         x = torch.as_tensor(x)
         xx = x.reshape(x.shape[0], -1).double()
         acts = torch.as_tensor(acts)
-        return {IXL: np.array([self.estimate(xx, a.double()) for a in acts]),
-                IYL: np.array([self.estimate(yy, a.double()) for a in acts])}
+        return {
+            IXL: np.array([self.estimate(xx, a.double()) for a in acts]),
+            IYL: np.array([self.estimate(yy, a.double()) for a in acts]),
+        }
 
 
 def as_layer_estimator(estimator: Any, **options: Any) -> Any:
@@ -237,14 +249,22 @@ def information_plane(
         for li, layer in enumerate(use_layers):
             acts = torch.as_tensor(run.activations[layer])[torch.as_tensor(idx)].float()
             cols = est.estimate_layer(acts, x=x, y=y)
-            frame = pd.DataFrame({"estimator": name, "seed": run.seed, "layer": layer,
-                                  "layer_index": run.layers.index(layer) + 1 if layer in run.layers else li + 1,
-                                  "epoch": run_epochs[idx]})
+            frame = pd.DataFrame(
+                {
+                    "estimator": name,
+                    "seed": run.seed,
+                    "layer": layer,
+                    "layer_index": run.layers.index(layer) + 1 if layer in run.layers else li + 1,
+                    "epoch": run_epochs[idx],
+                }
+            )
             for key, values in cols.items():
                 values = np.asarray(values, dtype=np.float64)
                 if values.shape != (len(idx),):
-                    raise ValueError(f"estimator {name!r} returned {key!r} of shape {values.shape} for "
-                                     f"{len(idx)} epochs of layer {layer!r}; expected ({len(idx)},)")
+                    raise ValueError(
+                        f"estimator {name!r} returned {key!r} of shape {values.shape} for "
+                        f"{len(idx)} epochs of layer {layer!r}; expected ({len(idx)},)"
+                    )
                 if not np.isfinite(values).all():
                     raise ValueError(f"estimator {name!r} returned non-finite {key!r} for layer {layer!r}")
                 frame[key] = values

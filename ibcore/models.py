@@ -251,21 +251,31 @@ class MLP(LayeredNet):
         check_choice(activation, "activation", ACTIVATIONS)
         check_choice(output_activation, "output_activation", OUTPUT_ACTIVATIONS)
         noise_std = check_positive(noise_std, "noise_std", allow_zero=True)
-        self._spec = {"kind": "mlp", "widths": widths, "activation": activation,
-                      "output_activation": output_activation, "noise_std": noise_std,
-                      "bias": bool(bias), "noise_in_eval": bool(noise_in_eval)}
+        self._spec = {
+            "kind": "mlp",
+            "widths": widths,
+            "activation": activation,
+            "output_activation": output_activation,
+            "noise_std": noise_std,
+            "bias": bool(bias),
+            "noise_in_eval": bool(noise_in_eval),
+        }
         self.input_shape = (widths[0],)
         names = []
-        for i, (w_in, w_out) in enumerate(zip(widths[:-2], widths[1:-1]), start=1):
-            block = nn.Sequential(OrderedDict(
-                linear=nn.Linear(w_in, w_out, bias=bias),
-                act=make_activation(activation),
-                noise=GaussianNoise(noise_std, in_eval=noise_in_eval),
-            ))
+        for i, (w_in, w_out) in enumerate(zip(widths[:-2], widths[1:-1], strict=False), start=1):
+            block = nn.Sequential(
+                OrderedDict(
+                    linear=nn.Linear(w_in, w_out, bias=bias),
+                    act=make_activation(activation),
+                    noise=GaussianNoise(noise_std, in_eval=noise_in_eval),
+                )
+            )
             self.add_module(f"layer{i}", block)
             names.append(f"layer{i}")
-        self.output = _Head(nn.Sequential(OrderedDict(linear=nn.Linear(widths[-2], widths[-1], bias=bias))),
-                            make_activation(output_activation, "output_activation"))
+        self.output = _Head(
+            nn.Sequential(OrderedDict(linear=nn.Linear(widths[-2], widths[-1], bias=bias))),
+            make_activation(output_activation, "output_activation"),
+        )
         self.layer_names = (*names, "output")
 
     @property
@@ -288,8 +298,14 @@ def mlp(
     noise_in_eval: bool = True,
 ) -> MLP:
     """Build an :class:`MLP` (see there), e.g. ``mlp([12, 10, 7, 5, 4, 3, 2])`` for the SZT net."""
-    return MLP(widths, activation=activation, output_activation=output_activation,
-               noise_std=noise_std, bias=bias, noise_in_eval=noise_in_eval)
+    return MLP(
+        widths,
+        activation=activation,
+        output_activation=output_activation,
+        noise_std=noise_std,
+        bias=bias,
+        noise_in_eval=noise_in_eval,
+    )
 
 
 class _ConvNet(LayeredNet):
@@ -302,9 +318,21 @@ class _ConvNet(LayeredNet):
 
     _kind = ""
 
-    def __init__(self, in_channels: int, side: int, padding: int | str, *, channels: tuple[int, ...],
-                 hidden: int, n_classes: int, activation: str, output_activation: str | None,
-                 noise_std: float, dropout: float, noise_in_eval: bool):
+    def __init__(
+        self,
+        in_channels: int,
+        side: int,
+        padding: int | str,
+        *,
+        channels: tuple[int, ...],
+        hidden: int,
+        n_classes: int,
+        activation: str,
+        output_activation: str | None,
+        noise_std: float,
+        dropout: float,
+        noise_in_eval: bool,
+    ):
         super().__init__()
         channels = tuple(check_int(c, "channels[i]", minimum=1) for c in channels)
         if len(channels) != 3:
@@ -317,32 +345,51 @@ class _ConvNet(LayeredNet):
         dropout = check_positive(dropout, "dropout", allow_zero=True)
         if dropout >= 1:
             raise ValueError(f"dropout must be in [0, 1), got {dropout}")
-        self._spec = {"kind": self._kind, "channels": list(channels), "hidden": hidden,
-                      "n_classes": n_classes, "activation": activation,
-                      "output_activation": output_activation, "noise_std": noise_std,
-                      "dropout": dropout, "noise_in_eval": bool(noise_in_eval)}
+        self._spec = {
+            "kind": self._kind,
+            "channels": list(channels),
+            "hidden": hidden,
+            "n_classes": n_classes,
+            "activation": activation,
+            "output_activation": output_activation,
+            "noise_std": noise_std,
+            "dropout": dropout,
+            "noise_in_eval": bool(noise_in_eval),
+        }
         self.input_shape = (in_channels, side, side)
         c_in = in_channels
         for i, c in enumerate(channels, start=1):
-            self.add_module(f"layer{i}", nn.Sequential(OrderedDict(
-                dropout=nn.Dropout(dropout),
-                noise=GaussianNoise(noise_std, in_eval=noise_in_eval),
-                conv=nn.Conv2d(c_in, c, kernel_size=3, padding=padding),
-                pool=nn.MaxPool2d(2),
-                act=make_activation(activation),
-            )))
+            self.add_module(
+                f"layer{i}",
+                nn.Sequential(
+                    OrderedDict(
+                        dropout=nn.Dropout(dropout),
+                        noise=GaussianNoise(noise_std, in_eval=noise_in_eval),
+                        conv=nn.Conv2d(c_in, c, kernel_size=3, padding=padding),
+                        pool=nn.MaxPool2d(2),
+                        act=make_activation(activation),
+                    )
+                ),
+            )
             side = (side - (2 if padding == 0 else 0)) // 2
             c_in = c
-        self.layer4 = nn.Sequential(OrderedDict(
-            flatten=nn.Flatten(),
-            noise=GaussianNoise(noise_std, in_eval=noise_in_eval),
-            linear=nn.Linear(c_in * side * side, hidden),
-            act=make_activation(activation),
-        ))
-        self.output = _Head(nn.Sequential(OrderedDict(
-            noise=GaussianNoise(noise_std, in_eval=noise_in_eval),
-            linear=nn.Linear(hidden, n_classes),
-        )), make_activation(output_activation, "output_activation"))
+        self.layer4 = nn.Sequential(
+            OrderedDict(
+                flatten=nn.Flatten(),
+                noise=GaussianNoise(noise_std, in_eval=noise_in_eval),
+                linear=nn.Linear(c_in * side * side, hidden),
+                act=make_activation(activation),
+            )
+        )
+        self.output = _Head(
+            nn.Sequential(
+                OrderedDict(
+                    noise=GaussianNoise(noise_std, in_eval=noise_in_eval),
+                    linear=nn.Linear(hidden, n_classes),
+                )
+            ),
+            make_activation(output_activation, "output_activation"),
+        )
         self.layer_names = ("layer1", "layer2", "layer3", "layer4", "output")
 
     @property
@@ -387,12 +434,31 @@ class MNISTCNN(_ConvNet):
 
     _kind = "mnist_cnn"
 
-    def __init__(self, *, noise_std: float = 0.1, dropout: float = 0.1, activation: str = "leaky_relu",
-                 output_activation: str | None = None, channels: tuple[int, ...] = (8, 16, 32),
-                 hidden: int = 32, n_classes: int = 10, noise_in_eval: bool = True):
-        super().__init__(1, 28, 0, channels=tuple(channels), hidden=hidden, n_classes=n_classes,
-                         activation=activation, output_activation=output_activation,
-                         noise_std=noise_std, dropout=dropout, noise_in_eval=noise_in_eval)
+    def __init__(
+        self,
+        *,
+        noise_std: float = 0.1,
+        dropout: float = 0.1,
+        activation: str = "leaky_relu",
+        output_activation: str | None = None,
+        channels: tuple[int, ...] = (8, 16, 32),
+        hidden: int = 32,
+        n_classes: int = 10,
+        noise_in_eval: bool = True,
+    ):
+        super().__init__(
+            1,
+            28,
+            0,
+            channels=tuple(channels),
+            hidden=hidden,
+            n_classes=n_classes,
+            activation=activation,
+            output_activation=output_activation,
+            noise_std=noise_std,
+            dropout=dropout,
+            noise_in_eval=noise_in_eval,
+        )
 
 
 class CIFAR10ConvNet(_ConvNet):
@@ -420,12 +486,31 @@ class CIFAR10ConvNet(_ConvNet):
 
     _kind = "cifar10_convnet"
 
-    def __init__(self, *, noise_std: float = 0.0, dropout: float = 0.0, activation: str = "leaky_relu",
-                 output_activation: str | None = None, channels: tuple[int, ...] = (8, 16, 32),
-                 hidden: int = 32, n_classes: int = 10, noise_in_eval: bool = True):
-        super().__init__(3, 32, 1, channels=tuple(channels), hidden=hidden, n_classes=n_classes,
-                         activation=activation, output_activation=output_activation,
-                         noise_std=noise_std, dropout=dropout, noise_in_eval=noise_in_eval)
+    def __init__(
+        self,
+        *,
+        noise_std: float = 0.0,
+        dropout: float = 0.0,
+        activation: str = "leaky_relu",
+        output_activation: str | None = None,
+        channels: tuple[int, ...] = (8, 16, 32),
+        hidden: int = 32,
+        n_classes: int = 10,
+        noise_in_eval: bool = True,
+    ):
+        super().__init__(
+            3,
+            32,
+            1,
+            channels=tuple(channels),
+            hidden=hidden,
+            n_classes=n_classes,
+            activation=activation,
+            output_activation=output_activation,
+            noise_std=noise_std,
+            dropout=dropout,
+            noise_in_eval=noise_in_eval,
+        )
 
 
 MODEL_KINDS: dict[str, type[LayeredNet]] = {
@@ -438,8 +523,9 @@ MODEL_KINDS: dict[str, type[LayeredNet]] = {
 def _spec_options(spec: Any) -> tuple[type[LayeredNet], dict[str, Any]]:
     """Validate a spec's shape (not its values) and return the class and its keyword options."""
     if not isinstance(spec, dict):
-        raise TypeError(f"spec must be a dict such as {{'kind': 'mlp', 'widths': [12, 2]}}, "
-                        f"got {type(spec).__name__}")
+        raise TypeError(
+            f"spec must be a dict such as {{'kind': 'mlp', 'widths': [12, 2]}}, got {type(spec).__name__}"
+        )
     if "kind" not in spec:
         raise ValueError(f"spec needs a 'kind', one of {', '.join(map(repr, MODEL_KINDS))}; got {spec}")
     kind = check_choice(spec["kind"], "kind", tuple(MODEL_KINDS))
@@ -496,8 +582,13 @@ def build_model(spec: dict[str, Any]) -> LayeredNet:
     return cls(**options)
 
 
-def set_noise(model: nn.Module, *, enabled: bool | None = None, in_eval: bool | None = None,
-              generator: torch.Generator | None = None) -> int:
+def set_noise(
+    model: nn.Module,
+    *,
+    enabled: bool | None = None,
+    in_eval: bool | None = None,
+    generator: torch.Generator | None = None,
+) -> int:
     """Switch every :class:`GaussianNoise` in ``model`` on/off, set ``in_eval`` or a generator.
 
     Returns the number of noise modules found. Arguments left at ``None`` are not changed.

@@ -104,7 +104,10 @@ class Settings:
         if cached == len(runs):
             text = f"{len(runs)} runs loaded from the run cache (trained earlier in {cost:.0f} s)"
         elif cached:
-            text = f"{len(runs) - cached} runs trained now, {cached} loaded from the run cache ({cost:.0f} s of training in all)"
+            text = (
+                f"{len(runs) - cached} runs trained now, {cached} loaded from the run cache "
+                f"({cost:.0f} s of training in all)"
+            )
         else:
             text = f"{len(runs)} runs trained now in {cost:.0f} s"
         self.note(training=text)
@@ -118,10 +121,15 @@ class Settings:
             path.write_text(json.dumps(asdict(self), indent=2, default=str))
 
     def header(self) -> str:
-        rows = [("notebook", self.notebook), ("profile", self.profile), ("seed", self.seed),
-                ("device", self.device), *self.params.items(),
-                ("versions", ", ".join(f"{k} {v}" for k, v in self.versions.items())),
-                ("started", self.started)]
+        rows = [
+            ("notebook", self.notebook),
+            ("profile", self.profile),
+            ("seed", self.seed),
+            ("device", self.device),
+            *self.params.items(),
+            ("versions", ", ".join(f"{k} {v}" for k, v in self.versions.items())),
+            ("started", self.started),
+        ]
         width = max(len(str(k)) for k, _ in rows)
         return "\n".join(f"{str(k):<{width}} : {v}" for k, v in rows)
 
@@ -140,13 +148,22 @@ def _check_type(name: str, value: Any, default: Any) -> Any:
     else:
         ok = isinstance(value, type(default))
     if not ok:
-        raise TypeError(f"parameter {name}={value!r} has type {type(value).__name__}; "
-                        f"expected {type(default).__name__} like the profile's {default!r}")
+        raise TypeError(
+            f"parameter {name}={value!r} has type {type(value).__name__}; "
+            f"expected {type(default).__name__} like the profile's {default!r}"
+        )
     return value
 
 
-def setup(notebook: str, profile: str, *, seed: int = 0, device: str | None = None,
-          quiet: bool = False, **overrides: Any) -> Settings:
+def setup(
+    notebook: str,
+    profile: str,
+    *,
+    seed: int = 0,
+    device: str | None = None,
+    quiet: bool = False,
+    **overrides: Any,
+) -> Settings:
     """Resolve a notebook's settings from its profile and parameters, seed everything, print a header.
 
     Parameters

@@ -34,8 +34,18 @@ from ibcore._io import write_json
 from ibcore._paths import cache_root
 from ibcore._validation import check_int
 
-__all__ = ["PAPER_KEYS", "VERDICTS", "NOT_COMPARABLE_PROFILES", "verdict_count", "verdict_threshold",
-           "record", "clear", "load", "to_markdown", "main"]
+__all__ = [
+    "PAPER_KEYS",
+    "VERDICTS",
+    "NOT_COMPARABLE_PROFILES",
+    "verdict_count",
+    "verdict_threshold",
+    "record",
+    "clear",
+    "load",
+    "to_markdown",
+    "main",
+]
 
 PAPER_KEYS = ("shwartzziv2017", "saxe2018", "geiger2021", "goldfeld2019", "butakov2024", "elad2019")
 VERDICTS = ("reproduced", "partly", "not reproduced", "not comparable")
@@ -53,8 +63,9 @@ def clear(notebook: str, profile: str) -> None:
     (_dir(profile) / f"{notebook}.json").unlink(missing_ok=True)
 
 
-def record(notebook: str, profile: str, paper: str, claim: str, paper_value: str, our_value: str,
-           verdict: str) -> pd.DataFrame:
+def record(
+    notebook: str, profile: str, paper: str, claim: str, paper_value: str, our_value: str, verdict: str
+) -> pd.DataFrame:
     """Add one row to the scorecard and return the notebook's rows so far as a DataFrame.
 
     ``paper_value`` and ``our_value`` are strings so that a row can carry a range, a unit or a
@@ -70,7 +81,7 @@ def record(notebook: str, profile: str, paper: str, claim: str, paper_value: str
     path = _dir(profile) / f"{notebook}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     rows = json.loads(path.read_text()) if path.exists() else []
-    row = dict(zip(COLUMNS, [paper, claim, paper_value, our_value, verdict, profile, notebook]))
+    row = dict(zip(COLUMNS, [paper, claim, paper_value, our_value, verdict, profile, notebook], strict=False))
     rows = [r for r in rows if r["claim"] != claim or r["paper"] != paper] + [row]
     write_json(path, rows)
     return pd.DataFrame(rows, columns=COLUMNS)
@@ -150,8 +161,14 @@ def verdict_count(n_ok: int, n_total: int, *, profile: str, comparable: bool = T
     return "reproduced" if n_ok == n_total else "partly" if n_ok > 0 else "not reproduced"
 
 
-def verdict_threshold(value: float, *, at_least: float | None = None, at_most: float | None = None,
-                      profile: str, comparable: bool = True) -> str:
+def verdict_threshold(
+    value: float,
+    *,
+    at_least: float | None = None,
+    at_most: float | None = None,
+    profile: str,
+    comparable: bool = True,
+) -> str:
     r"""Verdict on a claim that a value meets a bound: ``at_least <= value <= at_most``.
 
     .. math::
@@ -217,14 +234,19 @@ def verdict_threshold(value: float, *, at_least: float | None = None, at_most: f
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ibcore.scorecard", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m ibcore.scorecard", description=(__doc__ or "").split("\n")[0]
+    )
     parser.add_argument("--profile", default="default", help="profile whose runs to show (default: default)")
     parser.add_argument("--markdown", action="store_true", help="print a markdown table")
     args = parser.parse_args(argv)
     df = load(args.profile)
     if df.empty:
-        print(f"no scorecard rows recorded for profile {args.profile!r} in {_dir(args.profile)}; "
-              "run the notebooks at that profile first (make run PROFILE=...)", file=sys.stderr)
+        print(
+            f"no scorecard rows recorded for profile {args.profile!r} in {_dir(args.profile)}; "
+            "run the notebooks at that profile first (make run PROFILE=...)",
+            file=sys.stderr,
+        )
         return 1
     if args.markdown:
         print(to_markdown(df))

@@ -35,8 +35,9 @@ _KEYS = ["layer_index", "layer", "epoch"]
 
 def _check_frame(frame: Any, columns: Sequence[str], name: str = "frame") -> None:
     if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{name} must be a pandas.DataFrame (e.g. from information_plane), "
-                        f"got {type(frame).__name__}")
+        raise TypeError(
+            f"{name} must be a pandas.DataFrame (e.g. from information_plane), got {type(frame).__name__}"
+        )
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ValueError(f"{name} lacks the column(s) {missing}; it has {list(frame.columns)}")
@@ -78,9 +79,14 @@ def mean_over_seeds(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame
 def _curve_stats(epochs: np.ndarray, values: np.ndarray) -> dict[str, float | int]:
     """Start, peak, peak epoch, end, drop and largest dip of one curve sorted by epoch."""
     peak = int(np.argmax(values))
-    return {"start": values[0], "peak": values[peak], "peak epoch": int(epochs[peak]),
-            "end": values[-1], "drop": values[peak] - values[-1],
-            "largest dip": float(np.max(np.maximum.accumulate(values) - values))}
+    return {
+        "start": values[0],
+        "peak": values[peak],
+        "peak epoch": int(epochs[peak]),
+        "end": values[-1],
+        "drop": values[peak] - values[-1],
+        "largest dip": float(np.max(np.maximum.accumulate(values) - values)),
+    }
 
 
 def _layer_rows(curves: pd.DataFrame, quantity: str, ends: list[str], scale: float) -> pd.DataFrame:
@@ -89,10 +95,15 @@ def _layer_rows(curves: pd.DataFrame, quantity: str, ends: list[str], scale: flo
     for (_, layer), g in curves.groupby(["layer_index", "layer"], sort=True):
         g = g.sort_values("epoch")
         stats = _curve_stats(g["epoch"].to_numpy(), g[quantity].to_numpy() / scale)
-        row = {"layer": layer,
-               f"{quantity} start": stats["start"], f"{quantity} peak": stats["peak"],
-               "peak epoch": stats["peak epoch"], f"{quantity} end": stats["end"],
-               "drop": stats["drop"], "largest dip": stats["largest dip"]}
+        row = {
+            "layer": layer,
+            f"{quantity} start": stats["start"],
+            f"{quantity} peak": stats["peak"],
+            "peak epoch": stats["peak epoch"],
+            f"{quantity} end": stats["end"],
+            "drop": stats["drop"],
+            "largest dip": stats["largest dip"],
+        }
         for col in ends:
             row[f"{col} end"] = g[col].iloc[-1] / scale
         rows.append(row)
@@ -206,14 +217,20 @@ def layer_summary(
     dup = frame.duplicated(["seed", "layer", "epoch"])
     if dup.any():
         first = frame.loc[dup, ["seed", "layer", "epoch"]].iloc[0].tolist()
-        raise ValueError(f"{int(dup.sum())} duplicate row(s) for one (seed, layer, epoch), e.g. {first}; "
-                         "concatenated frames of one run or several estimators without an 'estimator' column?")
+        raise ValueError(
+            f"{int(dup.sum())} duplicate row(s) for one (seed, layer, epoch), e.g. {first}; "
+            "concatenated frames of one run or several estimators without an 'estimator' column?"
+        )
 
     scale = LN2 if unit == "bits" else 1.0
     summary = _layer_rows(mean_over_seeds(frame, [quantity, *ends]), quantity, ends, scale)
     if spread is not None:
-        per_seed = pd.concat([_layer_rows(g, quantity, ends, scale).assign(seed=s)
-                              for s, g in frame.groupby("seed", sort=True)])
+        per_seed = pd.concat(
+            [
+                _layer_rows(g, quantity, ends, scale).assign(seed=s)
+                for s, g in frame.groupby("seed", sort=True)
+            ]
+        )
         grouped = per_seed.groupby(level="layer", sort=False)[list(summary.columns)]
         if spread == "std":
             extra = grouped.std(ddof=1).add_suffix(" sd")
@@ -221,7 +238,9 @@ def layer_summary(
             lo, hi = grouped.min().add_suffix(" min"), grouped.max().add_suffix(" max")
             extra = pd.concat([lo, hi], axis=1)[[f"{c} {k}" for c in summary.columns for k in ("min", "max")]]
         summary = summary.join(extra.astype(float))
-    summary.attrs.update(quantity=quantity, unit=unit, estimator=estimator, n_seeds=int(frame["seed"].nunique()))
+    summary.attrs.update(
+        quantity=quantity, unit=unit, estimator=estimator, n_seeds=int(frame["seed"].nunique())
+    )
     return summary
 
 

@@ -26,9 +26,12 @@ def test_every_notebook_is_a_chapter_with_a_parameters_cell_and_profile():
         nb = json.loads(nb_path.read_text())
         params = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
         assert len(params) == 1 and "profile" in "".join(params[0]["source"])
-        assert all(not c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code"), \
+        assert all(not c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code"), (
             f"{nb_path.name}: notebook sources carry no outputs"
-        assert (ROOT / "tests" / "notebooks" / nb_path.name).exists(), f"no nbval reference for {nb_path.name}"
+        )
+        assert (ROOT / "tests" / "notebooks" / nb_path.name).exists(), (
+            f"no nbval reference for {nb_path.name}"
+        )
 
 
 def test_every_citation_is_in_the_bibliography():

@@ -12,13 +12,26 @@ def _executed(tmp_path, name="00_x", duration=12.5, error=False):
     nb.cells = [nbformat.v4.new_markdown_cell("# Chapter X\ntext"), nbformat.v4.new_code_cell("1")]
     if error:
         nb.cells[1].outputs = [nbformat.v4.new_output("error", ename="E", evalue="v", traceback=[])]
-    nb.metadata["papermill"] = {"parameters": {"profile": "smoke"}, "duration": duration,
-                                "start_time": "2026-01-01T00:00:00", "end_time": "x", "exception": None}
+    nb.metadata["papermill"] = {
+        "parameters": {"profile": "smoke"},
+        "duration": duration,
+        "start_time": "2026-01-01T00:00:00",
+        "end_time": "x",
+        "exception": None,
+    }
     path = tmp_path / f"{name}.ipynb"
     nbformat.write(nb, path)
-    (tmp_path / f"{name}.settings.json").write_text(json.dumps(
-        {"profile": "smoke", "seed": 0, "device": "cpu", "params": {"seeds": [0, 1]},
-         "versions": {"torch": "2.13.0"}}))
+    (tmp_path / f"{name}.settings.json").write_text(
+        json.dumps(
+            {
+                "profile": "smoke",
+                "seed": 0,
+                "device": "cpu",
+                "params": {"seeds": [0, 1]},
+                "versions": {"torch": "2.13.0"},
+            }
+        )
+    )
     return path
 
 

@@ -24,11 +24,12 @@ import pytest
 import scipy.io
 import torch
 
-from ibcore import data as D
+from ibcore import data as D  # noqa: N812 - short alias used throughout
 from ibcore.data import cifar, files, mnist, readers
 
 _REAL_MIRROR = os.environ.get("IBCORE_DATA_MIRROR") or (
-    "/work/shared/data" if Path("/work/shared/data").is_dir() else None)
+    "/work/shared/data" if Path("/work/shared/data").is_dir() else None
+)
 
 
 def _md5(path: Path) -> str:
@@ -45,8 +46,10 @@ def _isolated(tmp_path, monkeypatch):
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[str, int]]:
-    return {str(p.relative_to(folder)): (_md5(p) if p.is_file() else "dir", p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*"))}
+    return {
+        str(p.relative_to(folder)): (_md5(p) if p.is_file() else "dir", p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+    }
 
 
 def _make_read_only(folder: Path) -> None:
@@ -112,9 +115,12 @@ def tiny_cifar(tmp_path, monkeypatch):
     folder.mkdir(parents=True)
     for i, name in enumerate(names):
         n = 4 if name == "test_batch" else 3
-        entry = {"batch_label": f"batch {i}", "labels": [int(v) for v in rng.integers(0, 10, n)],
-                 "data": rng.integers(0, 256, (n, 3072), dtype=np.uint8),
-                 "filenames": [f"img_{i}_{j}.png" for j in range(n)]}
+        entry = {
+            "batch_label": f"batch {i}",
+            "labels": [int(v) for v in rng.integers(0, 10, n)],
+            "data": rng.integers(0, 256, (n, 3072), dtype=np.uint8),
+            "filenames": [f"img_{i}_{j}.png" for j in range(n)],
+        }
         batches[name] = entry
         (folder / name).write_bytes(_py2_style_pickle(entry))
     meta = {"num_cases_per_batch": 10000, "label_names": label_names, "num_vis": 3072}
@@ -150,26 +156,35 @@ def test_mnist_reader_reads_gz_archives(tiny_mnist, tmp_path, train):
     assert torch.equal(ds.x, torch.from_numpy(images).float().unsqueeze(1) / 255)
     assert torch.equal(ds.y, torch.from_numpy(labels).long())
     assert float(ds.x.min()) >= 0.0 and float(ds.x.max()) <= 1.0
-    assert ds.info["origin"] == {f"MNIST/raw/{stem}-images-idx3-ubyte.gz": "cache",
-                                 f"MNIST/raw/{stem}-labels-idx1-ubyte.gz": "cache"}
+    assert ds.info["origin"] == {
+        f"MNIST/raw/{stem}-images-idx3-ubyte.gz": "cache",
+        f"MNIST/raw/{stem}-labels-idx1-ubyte.gz": "cache",
+    }
 
 
 def test_mnist_accepts_unpacked_files(tiny_mnist, tmp_path):
     src, _ = tiny_mnist
     from_gz = D.load_mnist(root=_mnist_root(src, tmp_path / "a"), download=False, reader="ibcore")
-    from_raw = D.load_mnist(root=_mnist_root(src, tmp_path / "b", gz=False, unpacked=True), download=False,
-                            reader="ibcore")
+    from_raw = D.load_mnist(
+        root=_mnist_root(src, tmp_path / "b", gz=False, unpacked=True), download=False, reader="ibcore"
+    )
     assert torch.equal(from_gz.x, from_raw.x) and torch.equal(from_gz.y, from_raw.y)
-    assert set(from_raw.info["files"]) == {"MNIST/raw/train-images-idx3-ubyte",
-                                           "MNIST/raw/train-labels-idx1-ubyte"}
+    assert set(from_raw.info["files"]) == {
+        "MNIST/raw/train-images-idx3-ubyte",
+        "MNIST/raw/train-labels-idx1-ubyte",
+    }
 
 
 def test_unpacked_md5s_match_the_canonical_archives():
     # the hard-coded sums of the unpacked MNIST files must be those of the canonical .gz contents
     if _REAL_MIRROR is None or not (Path(_REAL_MIRROR) / "MNIST" / "raw").is_dir():
         pytest.skip("no data mirror with MNIST")
-    for stem in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
-                 "t10k-labels-idx1-ubyte"):
+    for stem in (
+        "train-images-idx3-ubyte",
+        "train-labels-idx1-ubyte",
+        "t10k-images-idx3-ubyte",
+        "t10k-labels-idx1-ubyte",
+    ):
         with gzip.open(Path(_REAL_MIRROR) / "MNIST" / "raw" / f"{stem}.gz", "rb") as fh:
             assert hashlib.md5(fh.read()).hexdigest() == files.MD5[f"MNIST/raw/{stem}"]
 
@@ -329,7 +344,8 @@ def test_cifar_from_archive_in_mirror(tiny_cifar, tmp_path, monkeypatch, train):
     assert _snapshot(mirror) == before
     unpacked = tmp_path / "cache" / "data" / "cifar-10-batches-py"
     assert sorted(p.name for p in unpacked.iterdir() if not p.name.endswith(".md5-ok")) == sorted(
-        [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch", "batches.meta"])
+        [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch", "batches.meta"]
+    )
     # second load uses the unpacked folder
     again = D.load_cifar10(train, download=False, reader="ibcore")
     assert set(again.info["origin"].values()) == {"cache"} and torch.equal(again.x, x)
@@ -438,8 +454,12 @@ def _fake_torchvision_datasets():
         def __init__(self, root, train=True, download=False):
             assert download is False
             raw = Path(root) / "MNIST" / "raw"
-            for stem in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
-                         "t10k-labels-idx1-ubyte"):
+            for stem in (
+                "train-images-idx3-ubyte",
+                "train-labels-idx1-ubyte",
+                "t10k-images-idx3-ubyte",
+                "t10k-labels-idx1-ubyte",
+            ):
                 if not (raw / stem).is_file():  # torchvision reads the unpacked files only
                     raise RuntimeError("Dataset not found. You can use download=True to download it")
             s = "train" if train else "t10k"
@@ -550,16 +570,19 @@ def test_train_test_split():
     assert te.info["subsets"][-1]["kind"] == "test"
 
 
-@pytest.mark.parametrize(("kwargs", "match"), [
-    ({"n": 5, "fraction": 0.1}, "exactly one of n= or fraction="),
-    ({}, "exactly one of n= or fraction="),
-    ({"n": 101}, "exceeds the 100 samples"),
-    ({"n": 0}, "n must be >= 1"),
-    ({"fraction": 1.5}, r"fraction must be in \(0, 1\]"),
-    ({"fraction": 0.0}, "fraction must be finite and > 0"),
-    ({"fraction": 0.001}, "selects none"),
-    ({"n": 5, "seed": -1}, "seed must be >= 0"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"n": 5, "fraction": 0.1}, "exactly one of n= or fraction="),
+        ({}, "exactly one of n= or fraction="),
+        ({"n": 101}, "exceeds the 100 samples"),
+        ({"n": 0}, "n must be >= 1"),
+        ({"fraction": 1.5}, r"fraction must be in \(0, 1\]"),
+        ({"fraction": 0.0}, "fraction must be finite and > 0"),
+        ({"fraction": 0.001}, "selects none"),
+        ({"n": 5, "seed": -1}, "seed must be >= 0"),
+    ],
+)
 def test_subset_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         D.subset(_toy(), **kwargs)

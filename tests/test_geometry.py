@@ -98,8 +98,9 @@ def test_invariances():
     y = rng.integers(0, 4, 40)
     g = layer_geometry(a, y)
     shifted = layer_geometry(a + 100.0, y)  # distances do not see a translation
-    np.testing.assert_allclose([shifted.within, shifted.between, shifted.diameter],
-                               [g.within, g.between, g.diameter], rtol=1e-7)
+    np.testing.assert_allclose(
+        [shifted.within, shifted.between, shifted.diameter], [g.within, g.between, g.diameter], rtol=1e-7
+    )
     scaled = layer_geometry(2.5 * a, y)  # distances scale, the ratio does not
     assert scaled.within == pytest.approx(2.5 * g.within, rel=1e-9)
     assert scaled.ratio == pytest.approx(g.ratio, rel=1e-9)
@@ -143,8 +144,14 @@ def fake_run(seed=0, n=64, epochs=(0, 1, 5, 10)):
     scale = torch.linspace(0.1, 3.0, len(epochs))[:, None, None]
     l1 = torch.tanh(scale * (x @ torch.randn(6, 4, generator=g))[None])
     out = torch.softmax(scale * torch.stack([x[:, 0], 1 - x[:, 0]], 1)[None], dim=-1)
-    return SimpleNamespace(seed=seed, epochs=np.array(epochs), layers=["layer1", "output"],
-                           activations={"layer1": l1.half(), "output": out.half()}, x_eval=x, y_eval=y)
+    return SimpleNamespace(
+        seed=seed,
+        epochs=np.array(epochs),
+        layers=["layer1", "output"],
+        activations={"layer1": l1.half(), "output": out.half()},
+        x_eval=x,
+        y_eval=y,
+    )
 
 
 def test_geometry_frame_matches_direct_calls_and_merges_with_the_information_plane():
@@ -169,7 +176,9 @@ def test_geometry_frame_subsets_and_errors():
     assert set(df.layer) == {"output"} and df.epoch.tolist() == [1, 10]
     assert df["layer_index"].eq(2).all()
     # epochs 1 and 10 are the recorded indices 1 and 3
-    np.testing.assert_allclose(df["saturation"], saturated_fraction(run.activations["output"][[1, 3]], eps=0.1))
+    np.testing.assert_allclose(
+        df["saturation"], saturated_fraction(run.activations["output"][[1, 3]], eps=0.1)
+    )
     with pytest.raises(ValueError, match=r"layers \['layer9'\] were not recorded"):
         geometry_frame(run, layers=["layer9"])
     with pytest.raises(ValueError, match=r"epochs \[3\] were not recorded"):

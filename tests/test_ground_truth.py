@@ -48,7 +48,9 @@ def test_discrete_and_uniform_entropy():
 
 def test_noisy_linear_gaussian_mi():
     # I(X; aX + eps) = 1/2 log(1 + a^2 var / sigma^2) in one dimension
-    assert gt.noisy_linear_gaussian_mi([[2.0]], [[3.0]], 0.5) == pytest.approx(0.5 * math.log(1 + 4 * 3 / 0.25))
+    assert gt.noisy_linear_gaussian_mi([[2.0]], [[3.0]], 0.5) == pytest.approx(
+        0.5 * math.log(1 + 4 * 3 / 0.25)
+    )
     # it agrees with the general Gaussian MI of the joint covariance
     w = np.array([[1.0, 0.5], [0.0, 2.0]])
     cx = np.array([[1.0, 0.3], [0.3, 2.0]])

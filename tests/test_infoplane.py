@@ -26,8 +26,14 @@ def fake_run(seed=0, n=256, epochs=(0, 1, 5, 10)):
     w1 = torch.randn(6, 4, generator=g)
     l1 = torch.tanh(scale * (x @ w1)[None])  # (E, N, 4)
     out = torch.stack([torch.softmax(s * torch.stack([x[:, 0], 1 - x[:, 0]], 1), 1) for s in scale[:, 0, 0]])
-    return SimpleNamespace(seed=seed, epochs=np.array(epochs), layers=["layer1", "output"],
-                           activations={"layer1": l1.half(), "output": out.half()}, x_eval=x, y_eval=y)
+    return SimpleNamespace(
+        seed=seed,
+        epochs=np.array(epochs),
+        layers=["layer1", "output"],
+        activations={"layer1": l1.half(), "output": out.half()},
+        x_eval=x,
+        y_eval=y,
+    )
 
 
 def test_binning_columns_equal_direct_calls():
@@ -36,8 +42,9 @@ def test_binning_columns_equal_direct_calls():
     assert list(df.columns[:5]) == ["estimator", "seed", "layer", "layer_index", "epoch"]
     assert len(df) == 2 * len(run.epochs)
     for e_idx, epoch in enumerate(run.epochs):
-        direct = ibcore.mi_binning(run.activations["layer1"][e_idx].float(), run.y_eval, n_bins=30,
-                                   value_range=(-1, 1))
+        direct = ibcore.mi_binning(
+            run.activations["layer1"][e_idx].float(), run.y_eval, n_bins=30, value_range=(-1, 1)
+        )
         row = df[(df.layer == "layer1") & (df.epoch == epoch)].iloc[0]
         assert row[IXL] == pytest.approx(direct.i_xl, abs=1e-12)
         assert row[IYL] == pytest.approx(direct.i_yl, abs=1e-12)
@@ -69,10 +76,17 @@ def test_decision_rule_and_pairwise_adapters():
     run = fake_run()
     dr = information_plane(run, DecisionRule(), layers=["output"], progress=False)
     # the predicted class is the first input bit at every epoch, so I(Y; L-hat) = H(Y)
-    h_y = float(pd.Series(run.y_eval.numpy()).value_counts(normalize=True).pipe(lambda p: -(p * np.log(p)).sum()))
+    h_y = float(
+        pd.Series(run.y_eval.numpy()).value_counts(normalize=True).pipe(lambda p: -(p * np.log(p)).sum())
+    )
     assert np.allclose(dr[IYL], h_y, atol=1e-9)
-    pw = information_plane(run, PairwiseMI(ibcore.mi_ksg, {"k": 3, "jitter": 1e-6}), layers=["layer1"],
-                           epochs=[10], progress=False)
+    pw = information_plane(
+        run,
+        PairwiseMI(ibcore.mi_ksg, {"k": 3, "jitter": 1e-6}),
+        layers=["layer1"],
+        epochs=[10],
+        progress=False,
+    )
     assert len(pw) == 1 and np.isfinite(pw[[IXL, IYL]].to_numpy()).all()
 
 

@@ -31,8 +31,14 @@ def tiny_run(n=48, epochs=(0, 3)):
     scale = torch.tensor([0.5, 3.0])[:, None, None]
     hidden = torch.tanh(scale * (x @ w)[None])
     out = torch.softmax(scale * torch.stack([x[:, 0], 1 - x[:, 0]], 1)[None], -1)
-    return SimpleNamespace(seed=0, epochs=np.array(epochs), layers=["hidden", "output"],
-                           activations={"hidden": hidden, "output": out}, x_eval=x, y_eval=y)
+    return SimpleNamespace(
+        seed=0,
+        epochs=np.array(epochs),
+        layers=["hidden", "output"],
+        activations={"hidden": hidden, "output": out},
+        x_eval=x,
+        y_eval=y,
+    )
 
 
 # Every estimator of ibcore, handed over as it is (objects, or functions with their options).
@@ -85,8 +91,12 @@ def test_a_users_own_estimator_object_and_function():
         return scale * Correlation().estimate(x, y)
 
     assert isinstance(Correlation(), MIEstimator)
-    df = information_plane(run, {"object": Correlation(), "function": PairwiseMI(my_mi, {"scale": 2.0})},
-                           layers=["hidden"], progress=False)
+    df = information_plane(
+        run,
+        {"object": Correlation(), "function": PairwiseMI(my_mi, {"scale": 2.0})},
+        layers=["hidden"],
+        progress=False,
+    )
     obj, fn = (df[df.estimator == k].reset_index(drop=True) for k in ("object", "function"))
     np.testing.assert_allclose(fn[IXL], 2.0 * obj[IXL], rtol=1e-12)  # the options reached the function
     np.testing.assert_allclose(fn[IYL], 2.0 * obj[IYL], rtol=1e-12)

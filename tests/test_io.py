@@ -73,7 +73,7 @@ def test_md5_match_publishes(tmp_path):
     payload = os.urandom(3000)
     with atomic_write(dest, expected_md5=hashlib.md5(payload).hexdigest()) as fh:
         for i in range(0, len(payload), 1000):
-            fh.write(payload[i:i + 1000])
+            fh.write(payload[i : i + 1000])
     assert dest.read_bytes() == payload
     assert md5sum(dest) == md5_bytes(payload) == hashlib.md5(payload).hexdigest()
 
@@ -81,8 +81,10 @@ def test_md5_match_publishes(tmp_path):
 def test_md5_mismatch_raises_and_leaves_nothing(tmp_path):
     dest = tmp_path / "data.bin"
     good, bad = hashlib.md5(b"expected").hexdigest(), hashlib.md5(b"other").hexdigest()
-    with (pytest.raises(ChecksumError, match=f"md5 {bad}, expected {good}"),
-          atomic_write(dest, expected_md5=good) as fh):
+    with (
+        pytest.raises(ChecksumError, match=f"md5 {bad}, expected {good}"),
+        atomic_write(dest, expected_md5=good) as fh,
+    ):
         fh.write(b"other")
     assert list(tmp_path.iterdir()) == []
 
@@ -94,8 +96,10 @@ def test_md5_mismatch_keeps_the_previous_file_and_uses_the_callers_error(tmp_pat
     class MyError(RuntimeError):
         pass
 
-    with (pytest.raises(MyError, match="got [0-9a-f]{32}"),
-          atomic_write(dest, expected_md5="0" * 32, on_mismatch=lambda got: MyError(f"got {got}")) as fh):
+    with (
+        pytest.raises(MyError, match="got [0-9a-f]{32}"),
+        atomic_write(dest, expected_md5="0" * 32, on_mismatch=lambda got: MyError(f"got {got}")) as fh,
+    ):
         fh.write(b"new")
     assert dest.read_bytes() == b"previous"
     assert [p.name for p in tmp_path.iterdir()] == ["data.bin"]

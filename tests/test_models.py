@@ -10,10 +10,10 @@ from torch import nn
 
 from ibcore.models import (
     ACTIVATIONS,
-    CIFAR10ConvNet,
-    GaussianNoise,
     MLP,
     MNISTCNN,
+    CIFAR10ConvNet,
+    GaussianNoise,
     build_model,
     mlp,
     normalize_spec,
@@ -28,8 +28,10 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 
 def _hooked(model: nn.Module, x: torch.Tensor, names: list[str]) -> dict[str, torch.Tensor]:
     seen: dict[str, torch.Tensor] = {}
-    handles = [model.get_submodule(n).register_forward_hook(
-        lambda m, i, o, n=n: seen.__setitem__(n, o)) for n in names]
+    handles = [
+        model.get_submodule(n).register_forward_hook(lambda m, i, o, n=n: seen.__setitem__(n, o))
+        for n in names
+    ]
     try:
         model(x)
     finally:
@@ -69,9 +71,14 @@ def test_mlp_activations(activation):
     net = mlp([3, 5, 2], activation=activation)
     x = torch.randn(11, 3)
     lin = net.layer1.linear(x)
-    expected = {"tanh": torch.tanh, "relu": torch.relu, "sigmoid": torch.sigmoid,
-                "elu": nn.functional.elu, "linear": lambda t: t,
-                "leaky_relu": nn.functional.leaky_relu}[activation](lin)
+    expected = {
+        "tanh": torch.tanh,
+        "relu": torch.relu,
+        "sigmoid": torch.sigmoid,
+        "elu": nn.functional.elu,
+        "linear": lambda t: t,
+        "leaky_relu": nn.functional.leaky_relu,
+    }[activation](lin)
     torch.testing.assert_close(net.forward_layers(x)["layer1"], expected, rtol=0, atol=0)
 
 
@@ -82,7 +89,7 @@ def test_mlp_init_reproducible_and_spec_round_trip():
     b = build_model({"kind": "mlp", "widths": SZT})
     torch.manual_seed(5)
     c = build_model(a.spec)
-    for p, q, r in zip(a.parameters(), b.parameters(), c.parameters()):
+    for p, q, r in zip(a.parameters(), b.parameters(), c.parameters(), strict=False):
         assert torch.equal(p, q) and torch.equal(p, r)
     json.dumps(a.spec)  # JSON-serializable
     assert normalize_spec({"kind": "mlp", "widths": SZT}) == a.spec
@@ -141,8 +148,13 @@ def test_mnist_cnn_shapes():
     x = torch.rand(4, 1, 28, 28)
     assert net(x).shape == (4, 10)
     shapes = {k: tuple(v.shape[1:]) for k, v in net.forward_layers(x).items()}
-    assert shapes == {"layer1": (8, 13, 13), "layer2": (16, 5, 5), "layer3": (32, 1, 1),
-                      "layer4": (32,), "output": (10,)}
+    assert shapes == {
+        "layer1": (8, 13, 13),
+        "layer2": (16, 5, 5),
+        "layer3": (32, 1, 1),
+        "layer4": (32,),
+        "output": (10,),
+    }
     assert net.input_shape == (1, 28, 28)
     net.eval()
     assert not torch.equal(net(x), net(x))  # noise sigma = 0.1 stays on in eval (Butakov et al.)
@@ -156,8 +168,13 @@ def test_cifar_convnet_shapes():
     x = torch.rand(3, 3, 32, 32)
     assert net(x).shape == (3, 10)
     shapes = {k: tuple(v.shape[1:]) for k, v in net.forward_layers(x).items()}
-    assert shapes == {"layer1": (8, 16, 16), "layer2": (16, 8, 8), "layer3": (32, 4, 4),
-                      "layer4": (32,), "output": (10,)}
+    assert shapes == {
+        "layer1": (8, 16, 16),
+        "layer2": (16, 8, 8),
+        "layer3": (32, 4, 4),
+        "layer4": (32,),
+        "output": (10,),
+    }
     net.eval()
     assert torch.equal(net(x), net(x))  # deterministic by default
     hooked = _hooked(net, x, ["layer2", "output"])
@@ -171,7 +188,7 @@ def test_cnn_specs_round_trip():
         torch.manual_seed(7)
         b = build_model(a.spec)
         assert type(b) is cls
-        for p, q in zip(a.parameters(), b.parameters()):
+        for p, q in zip(a.parameters(), b.parameters(), strict=False):
             assert torch.equal(p, q)
 
 

@@ -62,8 +62,10 @@ def test_note_runs_counts_cache_hits_and_batched_time(tmp_path, monkeypatch):
 
     monkeypatch.setenv("IBSTUDY_RECORD_DIR", str(tmp_path))
     s = profiles.setup("00_information_plane", "smoke", quiet=True)
-    batch = [SimpleNamespace(seed=i, wall_time_s=30.0, from_cache=False, info={"batched_with": [0, 1, 2]})
-             for i in range(3)]
+    batch = [
+        SimpleNamespace(seed=i, wall_time_s=30.0, from_cache=False, info={"batched_with": [0, 1, 2]})
+        for i in range(3)
+    ]
     assert s.note_runs(batch) == "3 runs trained now in 30 s"  # one batch: its time counts once
     cached = [SimpleNamespace(seed=i, wall_time_s=10.0, from_cache=True, info={}) for i in range(2)]
     assert s.note_runs(cached) == "2 runs loaded from the run cache (trained earlier in 20 s)"

@@ -88,12 +88,21 @@ def test_verdict_threshold(value, bounds, profile, expected):
         (lambda: scorecard.verdict_count(2.0, 5, profile="default"), TypeError, "n_ok must be an integer"),
         (lambda: scorecard.verdict_count(2, 5, profile=""), TypeError, "profile must be a non-empty string"),
         (lambda: scorecard.verdict_threshold(1.0, profile="default"), ValueError, "give at least one bound"),
-        (lambda: scorecard.verdict_threshold(float("nan"), at_least=0.0, profile="default"), ValueError,
-         "value must be finite"),
-        (lambda: scorecard.verdict_threshold(1.0, at_least=2.0, at_most=1.0, profile="default"), ValueError,
-         "exceeds at_most"),
-        (lambda: scorecard.verdict_threshold("1", at_least=0.0, profile="default"), TypeError,
-         "value must be a real number"),
+        (
+            lambda: scorecard.verdict_threshold(float("nan"), at_least=0.0, profile="default"),
+            ValueError,
+            "value must be finite",
+        ),
+        (
+            lambda: scorecard.verdict_threshold(1.0, at_least=2.0, at_most=1.0, profile="default"),
+            ValueError,
+            "exceeds at_most",
+        ),
+        (
+            lambda: scorecard.verdict_threshold("1", at_least=0.0, profile="default"),
+            TypeError,
+            "value must be a real number",
+        ),
     ],
 )
 def test_verdicts_reject_bad_input(call, err, match):

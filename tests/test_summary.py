@@ -12,9 +12,18 @@ def frame(curves, *, estimator="binning"):
     """A long frame from {(seed, layer, layer_index): (I(X;L) per epoch, I(Y;L) per epoch)}."""
     rows = []
     for (seed, layer, li), (ixl, iyl) in curves.items():
-        for e, (a, b) in enumerate(zip(ixl, iyl)):
-            rows.append({"estimator": estimator, "seed": seed, "layer": layer, "layer_index": li,
-                         "epoch": 10 * e, IXL: a, IYL: b})
+        for e, (a, b) in enumerate(zip(ixl, iyl, strict=False)):
+            rows.append(
+                {
+                    "estimator": estimator,
+                    "seed": seed,
+                    "layer": layer,
+                    "layer_index": li,
+                    "epoch": 10 * e,
+                    IXL: a,
+                    IYL: b,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -31,13 +40,24 @@ def test_statistics_of_the_mean_curve_by_hand():
     s = layer_summary(frame(CURVES), unit="nats", spread=None)
     assert list(s.index) == ["b", "a"]  # network order (layer_index), not alphabetical
     assert s.index.name == "layer"
-    assert list(s.columns) == [f"{IXL} start", f"{IXL} peak", "peak epoch", f"{IXL} end", "drop",
-                               "largest dip", f"{IYL} end"]
+    assert list(s.columns) == [
+        f"{IXL} start",
+        f"{IXL} peak",
+        "peak epoch",
+        f"{IXL} end",
+        "drop",
+        "largest dip",
+        f"{IYL} end",
+    ]
     # b: mean curve [1, 2.5, 2, 2]: peak 2.5 at epoch 10, end 2, drop 0.5, largest dip 0.5;
     #    I(Y;L) at the end (0.4 + 0.6) / 2 = 0.5
-    np.testing.assert_allclose(s.loc["b"].to_numpy(dtype=float), [1.0, 2.5, 10, 2.0, 0.5, 0.5, 0.5], atol=1e-12)
+    np.testing.assert_allclose(
+        s.loc["b"].to_numpy(dtype=float), [1.0, 2.5, 10, 2.0, 0.5, 0.5, 0.5], atol=1e-12
+    )
     # a: mean curve [0, 1, 2, 2]: peak 2 first reached at epoch 20, no fall; I(Y;L) end 0.1
-    np.testing.assert_allclose(s.loc["a"].to_numpy(dtype=float), [0.0, 2.0, 20, 2.0, 0.0, 0.0, 0.1], atol=1e-12)
+    np.testing.assert_allclose(
+        s.loc["a"].to_numpy(dtype=float), [0.0, 2.0, 20, 2.0, 0.0, 0.0, 0.1], atol=1e-12
+    )
     assert s["peak epoch"].dtype.kind == "i"
     assert s.attrs == {"quantity": IXL, "unit": "nats", "estimator": "binning", "n_seeds": 2}
 
@@ -74,8 +94,12 @@ def test_spread_over_seeds_by_hand():
     assert sd.loc["a", "peak epoch sd"] == pytest.approx(10 / np.sqrt(2), rel=1e-12)
     rng = layer_summary(df, unit="nats", spread="range")
     assert rng.loc["a", "peak epoch min"] == 20 and rng.loc["a", "peak epoch max"] == 30
-    assert rng.loc["b", f"{IXL} end min"] == pytest.approx(1.5) and rng.loc["b", f"{IXL} end max"] == pytest.approx(2.5)
-    assert rng.loc["b", f"{IYL} end min"] == pytest.approx(0.4) and rng.loc["b", f"{IYL} end max"] == pytest.approx(0.6)
+    assert rng.loc["b", f"{IXL} end min"] == pytest.approx(1.5) and rng.loc[
+        "b", f"{IXL} end max"
+    ] == pytest.approx(2.5)
+    assert rng.loc["b", f"{IYL} end min"] == pytest.approx(0.4) and rng.loc[
+        "b", f"{IYL} end max"
+    ] == pytest.approx(0.6)
     # the mean columns are the same whatever the spread option
     base = layer_summary(df, unit="nats", spread=None)
     pd.testing.assert_frame_equal(rng[base.columns], base, check_exact=False, rtol=1e-12)
@@ -86,7 +110,14 @@ def test_spread_over_seeds_by_hand():
 
 def test_quantity_and_end_of_choose_the_columns():
     s = layer_summary(frame(CURVES), quantity=IYL, unit="nats", spread=None)
-    assert list(s.columns) == [f"{IYL} start", f"{IYL} peak", "peak epoch", f"{IYL} end", "drop", "largest dip"]
+    assert list(s.columns) == [
+        f"{IYL} start",
+        f"{IYL} peak",
+        "peak epoch",
+        f"{IYL} end",
+        "drop",
+        "largest dip",
+    ]
     # b's mean I(Y;L): [0.2, 0.2, 0.2, 0.5]: peak 0.5 at the end
     assert s.loc["b", f"{IYL} peak"] == pytest.approx(0.5) and s.loc["b", "peak epoch"] == 30
     s = layer_summary(frame(CURVES), unit="nats", spread=None, end_of=[])
@@ -96,9 +127,20 @@ def test_quantity_and_end_of_choose_the_columns():
 def test_matches_the_chapter_zero_cell_exactly():
     """The inline computation chapter 0 used before this module: same floats, so its table is unchanged."""
     rng = np.random.default_rng(0)
-    rows = [{"estimator": "binning (30 bins)", "seed": s, "layer": f"layer{li}", "layer_index": li,
-             "epoch": e, IXL: rng.uniform(0, 8), IYL: rng.uniform(0, 0.7)}
-            for s in range(3) for li in range(1, 5) for e in (0, 1, 2, 5, 10, 20)]
+    rows = [
+        {
+            "estimator": "binning (30 bins)",
+            "seed": s,
+            "layer": f"layer{li}",
+            "layer_index": li,
+            "epoch": e,
+            IXL: rng.uniform(0, 8),
+            IYL: rng.uniform(0, 0.7),
+        }
+        for s in range(3)
+        for li in range(1, 5)
+        for e in (0, 1, 2, 5, 10, 20)
+    ]
     ip = pd.DataFrame(rows)
     mean = ip.groupby(["layer_index", "layer", "epoch"], as_index=False)[[IXL, IYL]].mean()
     old = []
@@ -106,11 +148,18 @@ def test_matches_the_chapter_zero_cell_exactly():
         g = g.sort_values("epoch")
         ixl = g[IXL].to_numpy() / LN2
         peak = int(np.argmax(ixl))
-        old.append({"layer": layer, "I(X;L) start": ixl[0], "I(X;L) peak": ixl[peak],
-                    "peak epoch": int(g["epoch"].iloc[peak]), "I(X;L) end": ixl[-1],
-                    "drop": ixl[peak] - ixl[-1],
-                    "largest dip": float(np.max(np.maximum.accumulate(ixl) - ixl)),
-                    "I(Y;L) end": g[IYL].iloc[-1] / LN2})
+        old.append(
+            {
+                "layer": layer,
+                "I(X;L) start": ixl[0],
+                "I(X;L) peak": ixl[peak],
+                "peak epoch": int(g["epoch"].iloc[peak]),
+                "I(X;L) end": ixl[-1],
+                "drop": ixl[peak] - ixl[-1],
+                "largest dip": float(np.max(np.maximum.accumulate(ixl) - ixl)),
+                "I(Y;L) end": g[IYL].iloc[-1] / LN2,
+            }
+        )
     old = pd.DataFrame(old).set_index("layer")
     new = layer_summary(ip, unit="bits", spread=None)
     # same operations in the same order: equal to the last bit (the rounded table must not move)
@@ -118,8 +167,12 @@ def test_matches_the_chapter_zero_cell_exactly():
 
 
 def test_estimator_selection():
-    df = pd.concat([frame(CURVES, estimator="binning"),
-                    frame(CURVES, estimator="kde").assign(**{IXL: lambda d: d[IXL] * 2})])
+    df = pd.concat(
+        [
+            frame(CURVES, estimator="binning"),
+            frame(CURVES, estimator="kde").assign(**{IXL: lambda d: d[IXL] * 2}),
+        ]
+    )
     with pytest.raises(ValueError, match="several estimators.*estimator="):
         layer_summary(df)
     s = layer_summary(df, estimator="kde", unit="nats", spread=None)
@@ -172,4 +225,5 @@ def test_mean_over_seeds_is_the_plain_mean():
         mean_over_seeds(frame(CURVES), ["I(X;T)"])
     # the plots average through the same function
     import ibcore.plotting as plotting
+
     assert plotting.mean_over_seeds is mean_over_seeds and plotting.LN2 == LN2

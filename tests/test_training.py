@@ -22,7 +22,6 @@ from ibcore.training import (
     train_seeds,
 )
 
-
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
@@ -39,8 +38,14 @@ DATA = _szt_like()  # 256 samples, 8 features
 
 
 def _config(**kw) -> TrainConfig:
-    base = dict(model={"kind": "mlp", "widths": [8, 6, 4, 2]}, lr=1e-2, batch_size=32,
-                n_epochs=4, schedule="all", seed=0)
+    base = dict(
+        model={"kind": "mlp", "widths": [8, 6, 4, 2]},
+        lr=1e-2,
+        batch_size=32,
+        n_epochs=4,
+        schedule="all",
+        seed=0,
+    )
     base.update(kw)
     return TrainConfig(**base)
 
@@ -126,8 +131,11 @@ def test_record_activations_custom_module_flatten_and_dtype():
 
 def test_record_activations_bad_layer_name_lists_available():
     net = _Custom()
-    with pytest.raises(ValueError, match=r"unknown layer name\(s\) \['body'\].*available: \['features', "
-                                         r"'features.0', 'features.1', 'head'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"unknown layer name\(s\) \['body'\].*available: \['features', "
+        r"'features.0', 'features.1', 'head'\]",
+    ):
         record_activations(net, torch.zeros(2, 1, 6, 6), ["body"])
     with pytest.raises(ValueError, match="duplicates"):
         record_activations(net, torch.zeros(2, 1, 6, 6), ["head", "head"])
@@ -170,7 +178,10 @@ def test_train_and_record_fields_and_float16(tmp_path):
     assert run.epochs.tolist() == [0, 2, 3]
     assert run.layers == ["layer1", "layer2", "output"]
     assert {k: tuple(v.shape) for k, v in run.activations.items()} == {
-        "layer1": (3, 256, 6), "layer2": (3, 256, 4), "output": (3, 256, 2)}
+        "layer1": (3, 256, 6),
+        "layer2": (3, 256, 4),
+        "output": (3, 256, 2),
+    }
     assert all(v.dtype == torch.float16 and v.device.type == "cpu" for v in run.activations.values())
     assert run.layer("layer1").dtype == torch.float32
     assert run.nbytes == 2 * 3 * 256 * (6 + 4 + 2) + 4 * 256 * 8 + 8 * 256
@@ -191,15 +202,17 @@ def test_train_and_record_fields_and_float16(tmp_path):
 
 
 def test_float32_storage_option():
-    run = train_and_record(_config(n_epochs=1, activation_dtype="float32"), DATA, cache=False,
-                           progress=False, device="cpu")
+    run = train_and_record(
+        _config(n_epochs=1, activation_dtype="float32"), DATA, cache=False, progress=False, device="cpu"
+    )
     assert run.activations["layer1"].dtype == torch.float32
 
 
 def test_eval_set_is_used():
     x, y = DATA
-    run = train_and_record(_config(n_epochs=1), (x[:200], y[:200]), (x[200:], y[200:]), cache=False,
-                           progress=False, device="cpu")
+    run = train_and_record(
+        _config(n_epochs=1), (x[:200], y[:200]), (x[200:], y[200:]), cache=False, progress=False, device="cpu"
+    )
     assert run.activations["layer1"].shape[1] == 56
     assert torch.equal(run.x_eval, torch.from_numpy(x[200:]))
 
@@ -212,8 +225,9 @@ def test_cache_hit_does_not_train(tmp_path):
     path = tmp_path / a.key / "run.pt"
     mtime = path.stat().st_mtime_ns
     assert not (tmp_path / a.key / "checkpoint.pt").exists()  # work files cleaned up
-    b = train_and_record(cfg.to_dict(), DATA, cache_dir=tmp_path, progress=False, device="cpu",
-                         callback=second_calls)
+    b = train_and_record(
+        cfg.to_dict(), DATA, cache_dir=tmp_path, progress=False, device="cpu", callback=second_calls
+    )
     assert second_calls.epochs == [] and b.from_cache and b.key == a.key
     assert path.stat().st_mtime_ns == mtime
     assert b.wall_time_s == a.wall_time_s
@@ -233,38 +247,57 @@ def test_key_changes_with_config_data_and_layers(tmp_path):
     keys = {
         "lr": train_and_record(_config(n_epochs=1, lr=2e-2), DATA, **kw).key,
         "seed": train_and_record(_config(n_epochs=1, seed=1), DATA, **kw).key,
-        "act": train_and_record(_config(n_epochs=1, model={"kind": "mlp", "widths": [8, 6, 4, 2],
-                                                          "activation": "relu"}), DATA, **kw).key,
+        "act": train_and_record(
+            _config(n_epochs=1, model={"kind": "mlp", "widths": [8, 6, 4, 2], "activation": "relu"}),
+            DATA,
+            **kw,
+        ).key,
         "data": train_and_record(_config(n_epochs=1), (DATA[0], 1 - DATA[1]), **kw).key,
         "layers": train_and_record(_config(n_epochs=1), DATA, layers=["layer1"], **kw).key,
         "schedule": train_and_record(_config(n_epochs=1, schedule="ends"), DATA, **kw).key,
     }
     assert base not in keys.values() and len(set(keys.values())) == len(keys)
     # the same configuration spelled differently (defaults explicit, layers reordered) hits the cache
-    same = train_and_record(_config(n_epochs=1, model={"kind": "mlp", "widths": [8, 6, 4, 2],
-                                                        "activation": "tanh", "noise_std": 0.0}),
-                            DATA, layers=["output", "layer2", "layer1"], **kw)
+    same = train_and_record(
+        _config(
+            n_epochs=1, model={"kind": "mlp", "widths": [8, 6, 4, 2], "activation": "tanh", "noise_std": 0.0}
+        ),
+        DATA,
+        layers=["output", "layer2", "layer1"],
+        **kw,
+    )
     assert same.key == base and same.from_cache
 
 
 @pytest.mark.parametrize("noise_std", [0.0, 0.1])  # noise: the global RNG state must be restored too
 def test_resume_after_kill_matches_uninterrupted(tmp_path, noise_std):
-    cfg = _config(n_epochs=6, schedule=[0, 1, 5, 6],
-                  model={"kind": "mlp", "widths": [8, 6, 4, 2], "noise_std": noise_std})
+    cfg = _config(
+        n_epochs=6,
+        schedule=[0, 1, 5, 6],
+        model={"kind": "mlp", "widths": [8, 6, 4, 2], "noise_std": noise_std},
+    )
 
-    class Kill(Exception):
+    class KillError(Exception):
         pass
 
     def kill_after_3(epoch, row):
         if epoch == 3:
-            raise Kill
+            raise KillError
 
-    with pytest.raises(Kill):
-        train_and_record(cfg, DATA, cache_dir=tmp_path, progress=False, device="cpu",
-                         checkpoint_every_s=0.0, callback=kill_after_3)
+    with pytest.raises(KillError):
+        train_and_record(
+            cfg,
+            DATA,
+            cache_dir=tmp_path,
+            progress=False,
+            device="cpu",
+            checkpoint_every_s=0.0,
+            callback=kill_after_3,
+        )
     counter = _Counter()
-    resumed = train_and_record(cfg, DATA, cache_dir=tmp_path, progress=False, device="cpu",
-                               checkpoint_every_s=0.0, callback=counter)
+    resumed = train_and_record(
+        cfg, DATA, cache_dir=tmp_path, progress=False, device="cpu", checkpoint_every_s=0.0, callback=counter
+    )
     # killed after epoch 3 was checkpointed: epochs 4..6 are trained again, nothing is lost
     assert counter.epochs == [4, 5, 6]
     assert resumed.info["resumed"] == 1 and not resumed.from_cache
@@ -285,11 +318,19 @@ def test_resume_loses_at_most_one_epoch_between_checkpoints(tmp_path):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        train_and_record(cfg, DATA, cache_dir=tmp_path, progress=False, device="cpu",
-                         checkpoint_every_s=1e9, callback=kill_at_4)
+        train_and_record(
+            cfg,
+            DATA,
+            cache_dir=tmp_path,
+            progress=False,
+            device="cpu",
+            checkpoint_every_s=1e9,
+            callback=kill_at_4,
+        )
     counter = _Counter()
-    resumed = train_and_record(cfg, DATA, cache_dir=tmp_path, progress=False, device="cpu",
-                               checkpoint_every_s=1e9, callback=counter)
+    resumed = train_and_record(
+        cfg, DATA, cache_dir=tmp_path, progress=False, device="cpu", checkpoint_every_s=1e9, callback=counter
+    )
     assert counter.epochs == [4, 5, 6]  # epoch 4 (the one in flight) is redone
     whole = train_and_record(cfg, DATA, cache=False, progress=False, device="cpu")
     for name in whole.layers:
@@ -332,17 +373,27 @@ def test_conv_net_trains_and_records_flattened():
     rng = np.random.default_rng(0)
     x = rng.random((48, 1, 28, 28), dtype=np.float32)
     y = rng.integers(0, 10, 48)
-    cfg = TrainConfig(model={"kind": "mnist_cnn", "channels": [2, 2, 4], "hidden": 8}, lr=1e-3,
-                      batch_size=16, n_epochs=1, schedule="all")
+    cfg = TrainConfig(
+        model={"kind": "mnist_cnn", "channels": [2, 2, 4], "hidden": 8},
+        lr=1e-3,
+        batch_size=16,
+        n_epochs=1,
+        schedule="all",
+    )
     runs = train_seeds(cfg, [0, 1], (x, y), cache=False, progress=False, device="cpu")
     assert all("batched_with" not in r.info for r in runs)  # conv-nets train one by one
     run = runs[0]
     assert run.layers == ["layer1", "layer2", "layer3", "layer4", "output"]
     assert {k: tuple(v.shape) for k, v in run.activations.items()} == {
-        "layer1": (2, 48, 2 * 13 * 13), "layer2": (2, 48, 2 * 5 * 5), "layer3": (2, 48, 4),
-        "layer4": (2, 48, 8), "output": (2, 48, 10)}
-    again = train_and_record(dataclasses.replace(cfg, seed=0), (x, y), cache=False, progress=False,
-                             device="cpu")
+        "layer1": (2, 48, 2 * 13 * 13),
+        "layer2": (2, 48, 2 * 5 * 5),
+        "layer3": (2, 48, 4),
+        "layer4": (2, 48, 8),
+        "output": (2, 48, 10),
+    }
+    again = train_and_record(
+        dataclasses.replace(cfg, seed=0), (x, y), cache=False, progress=False, device="cpu"
+    )
     assert torch.equal(again.activations["layer2"], run.activations["layer2"])  # noise + dropout seeded
 
 
@@ -354,16 +405,35 @@ def test_custom_module_cached_only_with_cache_key(tmp_path):
     net = nn.Sequential(nn.Linear(8, 5), nn.Tanh(), nn.Linear(5, 2))
     before = [p.detach().clone() for p in net.parameters()]
     cfg = TrainConfig(model=None, lr=1e-2, batch_size=32, n_epochs=2, schedule="all")
-    run = train_and_record(cfg, DATA, model=net, layers=["1", "2"], cache_dir=tmp_path,
-                           progress=False, device="cpu")
+    run = train_and_record(
+        cfg, DATA, model=net, layers=["1", "2"], cache_dir=tmp_path, progress=False, device="cpu"
+    )
     assert run.key is None and not any(tmp_path.iterdir())  # no cache_key: nothing written
-    assert all(torch.equal(p, q) for p, q in zip(before, net.parameters()))  # caller's net untouched
+    # the caller's net is untouched
+    assert all(torch.equal(p, q) for p, q in zip(before, net.parameters(), strict=True))
     assert run.layers == ["1", "2"] and run.activations["1"].shape == (3, 256, 5)
     counter = _Counter()
-    k1 = train_and_record(cfg, DATA, model=net, layers=["1", "2"], cache_dir=tmp_path, cache_key="tanh-8-5-2",
-                          progress=False, device="cpu")
-    k2 = train_and_record(cfg, DATA, model=net, layers=["1", "2"], cache_dir=tmp_path, cache_key="tanh-8-5-2",
-                          progress=False, device="cpu", callback=counter)
+    k1 = train_and_record(
+        cfg,
+        DATA,
+        model=net,
+        layers=["1", "2"],
+        cache_dir=tmp_path,
+        cache_key="tanh-8-5-2",
+        progress=False,
+        device="cpu",
+    )
+    k2 = train_and_record(
+        cfg,
+        DATA,
+        model=net,
+        layers=["1", "2"],
+        cache_dir=tmp_path,
+        cache_key="tanh-8-5-2",
+        progress=False,
+        device="cpu",
+        callback=counter,
+    )
     assert k2.from_cache and k1.key == k2.key and counter.epochs == []
     for name in run.layers:
         assert torch.equal(run.activations[name], k1.activations[name])
@@ -385,8 +455,9 @@ def test_batched_seeds_match_single_seeds(tmp_path):
     assert [r.seed for r in batched] == seeds
     assert all(r.info["batched_with"] == seeds for r in batched)
     for r in batched:
-        alone = train_and_record(dataclasses.replace(cfg, seed=r.seed), DATA, cache=False,
-                                 progress=False, device="cpu")
+        alone = train_and_record(
+            dataclasses.replace(cfg, seed=r.seed), DATA, cache=False, progress=False, device="cpu"
+        )
         assert alone.key == r.key
         # 24 Adam steps in float32; the stacked and single kernels may sum in another order, and
         # rounding differences of ~1e-7 grow mildly through the steps: rtol 1e-5 leaves room
@@ -399,8 +470,14 @@ def test_batched_seeds_match_single_seeds(tmp_path):
     assert not torch.equal(batched[0].activations["layer1"], batched[1].activations["layer1"])
     # each seed was cached on its own: a single-seed call hits the cache
     counter = _Counter()
-    hit = train_and_record(dataclasses.replace(cfg, seed=3), DATA, cache_dir=tmp_path / "b",
-                           progress=False, device="cpu", callback=counter)
+    hit = train_and_record(
+        dataclasses.replace(cfg, seed=3),
+        DATA,
+        cache_dir=tmp_path / "b",
+        progress=False,
+        device="cpu",
+        callback=counter,
+    )
     assert hit.from_cache and counter.epochs == []
     assert not any(p.name.startswith("batch-") for p in (tmp_path / "b").iterdir())
 
@@ -409,24 +486,40 @@ def test_train_seeds_reuses_cache_and_resumes(tmp_path):
     cfg = _config(n_epochs=4, schedule=[0, 4])
     train_seeds(cfg, [1], DATA, cache_dir=tmp_path, progress=False, device="cpu")
 
-    class Kill(Exception):
+    class KillError(Exception):
         pass
 
     def kill(epoch, rows):
         assert len(rows) == 2  # seeds 0 and 2 train together; seed 1 comes from the cache
         if epoch == 2:
-            raise Kill
+            raise KillError
 
-    with pytest.raises(Kill):
-        train_seeds(cfg, [0, 1, 2], DATA, cache_dir=tmp_path, progress=False, device="cpu",
-                    checkpoint_every_s=0.0, callback=kill)
+    with pytest.raises(KillError):
+        train_seeds(
+            cfg,
+            [0, 1, 2],
+            DATA,
+            cache_dir=tmp_path,
+            progress=False,
+            device="cpu",
+            checkpoint_every_s=0.0,
+            callback=kill,
+        )
     counter = []
-    runs = train_seeds(cfg, [0, 1, 2], DATA, cache_dir=tmp_path, progress=False, device="cpu",
-                       checkpoint_every_s=0.0, callback=lambda e, rows: counter.append(e))
+    runs = train_seeds(
+        cfg,
+        [0, 1, 2],
+        DATA,
+        cache_dir=tmp_path,
+        progress=False,
+        device="cpu",
+        checkpoint_every_s=0.0,
+        callback=lambda e, rows: counter.append(e),
+    )
     assert counter == [3, 4]
     assert [r.from_cache for r in runs] == [False, True, False]
     whole = train_seeds(cfg, [0, 2], DATA, cache=False, progress=False, device="cpu")
-    for r, w in zip([runs[0], runs[2]], whole):
+    for r, w in zip([runs[0], runs[2]], whole, strict=False):
         for name in w.layers:
             assert torch.equal(r.activations[name], w.activations[name])
 
@@ -435,8 +528,9 @@ def test_train_seeds_noisy_falls_back_to_one_by_one():
     cfg = _config(n_epochs=1, model={"kind": "mlp", "widths": [8, 4, 2], "noise_std": 0.1})
     runs = train_seeds(cfg, [0, 1], DATA, cache=False, progress=False, device="cpu")
     assert all("batched_with" not in r.info for r in runs)
-    alone = train_and_record(dataclasses.replace(cfg, seed=1), DATA, cache=False, progress=False,
-                             device="cpu")
+    alone = train_and_record(
+        dataclasses.replace(cfg, seed=1), DATA, cache=False, progress=False, device="cpu"
+    )
     assert torch.equal(runs[1].activations["layer1"], alone.activations["layer1"])
     with pytest.raises(ValueError, match="batched=True is impossible"):
         train_seeds(cfg, [0, 1], DATA, cache=False, progress=False, device="cpu", batched=True)

@@ -17,15 +17,15 @@ from ibcore._validation import (
 
 
 def test_as_2d_shapes_dtypes_and_devices():
-    assert as_2d(np.arange(5)).shape == (5, 1)                       # 1-D -> (N, 1)
-    assert as_2d([[1, 2], [3, 4]]).dtype == torch.float64           # lists become float64
+    assert as_2d(np.arange(5)).shape == (5, 1)  # 1-D -> (N, 1)
+    assert as_2d([[1, 2], [3, 4]]).dtype == torch.float64  # lists become float64
     assert as_2d(np.ones((3, 2), dtype=np.float32), dtype=None).dtype == torch.float32
     assert as_2d(np.ones((3, 2), dtype=np.int64), dtype=None).dtype == torch.float32
     assert as_2d(torch.ones(2, 3, 4), allow_batch=True).shape == (2, 3, 4)
     t = torch.ones(4, 2)
-    assert as_2d(t).device == t.device                               # a tensor stays where it is
+    assert as_2d(t).device == t.device  # a tensor stays where it is
     assert as_2d(t, device="cpu").device.type == "cpu"
-    nc = torch.arange(12.0).reshape(3, 4).t()                       # non-contiguous input
+    nc = torch.arange(12.0).reshape(3, 4).t()  # non-contiguous input
     np.testing.assert_array_equal(as_2d(nc).numpy(), nc.numpy())
 
 

@@ -40,15 +40,21 @@ class _NumpyOnlyUnpickler(pickle.Unpickler):
     """
 
     _ALLOWED = {
-        ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-        ("numpy.core.numeric", "_frombuffer"), ("numpy._core.numeric", "_frombuffer"),
-        ("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode"),
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy.core.numeric", "_frombuffer"),
+        ("numpy._core.numeric", "_frombuffer"),
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("_codecs", "encode"),
     }
 
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) not in self._ALLOWED:
-            raise pickle.UnpicklingError(f"refusing to load {module}.{name} from a CIFAR-10 batch file "
-                                         "(only numpy arrays are expected)")
+            raise pickle.UnpicklingError(
+                f"refusing to load {module}.{name} from a CIFAR-10 batch file "
+                "(only numpy arrays are expected)"
+            )
         return super().find_class(module, name)
 
 
@@ -69,8 +75,10 @@ def _read_cifar_batches(folder: Path, names: tuple[str, ...]) -> tuple[np.ndarra
         arr = np.asarray(entry["data"], dtype=np.uint8)
         lab = entry["labels"] if "labels" in entry else entry["fine_labels"]
         if arr.ndim != 2 or arr.shape[1] != 3 * 32 * 32 or arr.shape[0] != len(lab):
-            raise ValueError(f"{folder / name}: data of shape {arr.shape} with {len(lab)} labels; "
-                             "expected (n, 3072) with n labels")
+            raise ValueError(
+                f"{folder / name}: data of shape {arr.shape} with {len(lab)} labels; "
+                "expected (n, 3072) with n labels"
+            )
         data.append(arr)
         labels.append(np.asarray(lab, dtype=np.int64))
     # rows are 1024 red, 1024 green, 1024 blue values, each 32 x 32 in row-major order
@@ -96,8 +104,9 @@ def _cifar_extract(tar_path: Path, root: Path) -> None:
             dest = root / name
 
             def mismatch(got: str, name: str = name) -> DataChecksumError:
-                return DataChecksumError(f"{name}: unpacked from {tar_path} with md5 {got}, "
-                                         f"expected {MD5[name]}")
+                return DataChecksumError(
+                    f"{name}: unpacked from {tar_path} with md5 {got}, expected {MD5[name]}"
+                )
 
             with tar.extractfile(member) as fin:
                 store_verified(fin, dest, MD5[name], mismatch)
@@ -109,9 +118,11 @@ def _cifar_extract(tar_path: Path, root: Path) -> None:
 def _cifar_partial_hint() -> str:
     mirror = mirror_dir()
     if mirror is not None and (mirror / _CIFAR_PARTIAL_NPZ).is_file():
-        return (f"Note: the mirror holds only a PARTIAL CIFAR-10 ({mirror / 'cifar10-partial'}), "
-                "which is not the CIFAR-10 benchmark and is not used here. To work with it knowingly, call "
-                "load_cifar10_partial() and label every result as partial CIFAR-10.")
+        return (
+            f"Note: the mirror holds only a PARTIAL CIFAR-10 ({mirror / 'cifar10-partial'}), "
+            "which is not the CIFAR-10 benchmark and is not used here. To work with it knowingly, call "
+            "load_cifar10_partial() and label every result as partial CIFAR-10."
+        )
     return ""
 
 
@@ -120,23 +131,26 @@ def _cifar_folder(root: Path, download: bool) -> tuple[dict[str, str], dict[str,
     rels = [f"{_CIFAR_DIR}/{f}" for f in _CIFAR_FILES]
     mirror = mirror_dir()
     in_cache = all((root / r).is_file() for r in rels)
-    in_cache_or_mirror = all((root / r).is_file() or (mirror is not None and (mirror / r).is_file())
-                             for r in rels)
+    in_cache_or_mirror = all(
+        (root / r).is_file() or (mirror is not None and (mirror / r).is_file()) for r in rels
+    )
     if in_cache or in_cache_or_mirror:
         origin = {r: fetch_first([r], root, download=False)[2] for r in rels}
         return {r: MD5[r] for r in rels}, origin
     tar_rel = "cifar-10-python.tar.gz"
     hint = f"(The unpacked folder {_CIFAR_DIR}/ with its seven files is accepted instead of the archive.)"
     partial = _cifar_partial_hint()
-    _, tar_path, where = fetch_first([tar_rel], root, download=download,
-                                      hint=hint + ("\n" + partial if partial else ""))
+    _, tar_path, where = fetch_first(
+        [tar_rel], root, download=download, hint=hint + ("\n" + partial if partial else "")
+    )
     _cifar_extract(tar_path, root)
     files = {tar_rel: MD5[tar_rel], **{r: MD5[r] for r in rels}}
     return files, {tar_rel: where, **dict.fromkeys(rels, "unpacked")}
 
 
-def load_cifar10(train: bool = True, *, root: str | os.PathLike | None = None, download: bool = True,
-                 reader: str = "auto") -> Dataset:
+def load_cifar10(
+    train: bool = True, *, root: str | os.PathLike | None = None, download: bool = True, reader: str = "auto"
+) -> Dataset:
     """Load the CIFAR-10 training (50000) or test (10000) images.
 
     Reads the canonical python batches, from ``root/cifar-10-batches-py/`` or unpacked from
@@ -212,10 +226,14 @@ def load_cifar10_partial(train: bool = True, *, root: str | os.PathLike | None =
         ``info['partial']`` is True and ``info['n_per_batch']`` gives n for each batch.
     """
     root_p = resolve_root(root)
-    hint = ("This partial CIFAR-10 exists only in the ibstudy data mirror; on a machine with internet "
-            "access use load_cifar10() for the full data set.")
-    found = {r: fetch_first([r], root_p, download=False, hint=hint)
-             for r in (_CIFAR_PARTIAL_NPZ, _CIFAR_PARTIAL_META)}
+    hint = (
+        "This partial CIFAR-10 exists only in the ibstudy data mirror; on a machine with internet "
+        "access use load_cifar10() for the full data set."
+    )
+    found = {
+        r: fetch_first([r], root_p, download=False, hint=hint)
+        for r in (_CIFAR_PARTIAL_NPZ, _CIFAR_PARTIAL_META)
+    }
     with np.load(found[_CIFAR_PARTIAL_NPZ][1], allow_pickle=False) as npz:
         batches = {b: (npz[f"{b}_images_first_n"], npz[f"{b}_labels"]) for b in (*_CIFAR_TRAIN, "test_batch")}
     n_per_batch = {b: int(img.shape[0]) for b, (img, _) in batches.items()}
@@ -230,9 +248,19 @@ def load_cifar10_partial(train: bool = True, *, root: str | os.PathLike | None =
     classes = list(read_cifar_pickle(found[_CIFAR_PARTIAL_META][1])["label_names"])
     split = "train" if train else "test"
     _log.info("%s %s: %d images read by the ibcore reader from %s", name, split, len(labels), root_p)
-    info = {"split": split, "root": str(root_p), "partial": True, "n_per_batch": n_per_batch,
-            "files": {r: MD5[r] for r in found}, "origin": {r: v[2] for r, v in found.items()},
-            "classes": classes}
-    return Dataset(x=unit_float(torch.from_numpy(images)), y=torch.from_numpy(labels), name=name,
-                   reader="ibcore", info=info)
-
+    info = {
+        "split": split,
+        "root": str(root_p),
+        "partial": True,
+        "n_per_batch": n_per_batch,
+        "files": {r: MD5[r] for r in found},
+        "origin": {r: v[2] for r, v in found.items()},
+        "classes": classes,
+    }
+    return Dataset(
+        x=unit_float(torch.from_numpy(images)),
+        y=torch.from_numpy(labels),
+        name=name,
+        reader="ibcore",
+        info=info,
+    )

@@ -52,16 +52,20 @@ class Dataset:
 
     def __post_init__(self) -> None:
         if self.y.ndim != 1 or self.x.ndim == 0 or self.x.shape[0] != self.y.shape[0]:
-            raise ValueError(f"x has shape {tuple(self.x.shape)} and y has shape {tuple(self.y.shape)}; "
-                             "y must be (N,) with one label per sample")
+            raise ValueError(
+                f"x has shape {tuple(self.x.shape)} and y has shape {tuple(self.y.shape)}; "
+                "y must be (N,) with one label per sample"
+            )
 
     def __len__(self) -> int:
         return int(self.y.shape[0])
 
     def __repr__(self) -> str:
-        return (f"Dataset(name={self.name!r}, split={self.info.get('split')!r}, n={len(self)}, "
-                f"x={tuple(self.x.shape)} {str(self.x.dtype).replace('torch.', '')}, "
-                f"reader={self.reader!r})")
+        return (
+            f"Dataset(name={self.name!r}, split={self.info.get('split')!r}, n={len(self)}, "
+            f"x={tuple(self.x.shape)} {str(self.x.dtype).replace('torch.', '')}, "
+            f"reader={self.reader!r})"
+        )
 
     @property
     def n_classes(self) -> int:
@@ -75,17 +79,24 @@ class Dataset:
         if idx.ndim != 1:
             raise ValueError(f"indices must be 1-D, got shape {tuple(idx.shape)}")
         if len(idx) and (int(idx.min()) < 0 or int(idx.max()) >= len(self)):
-            raise ValueError(f"indices must lie in 0..{len(self) - 1}, "
-                             f"got {int(idx.min())}..{int(idx.max())}")
+            raise ValueError(
+                f"indices must lie in 0..{len(self) - 1}, got {int(idx.min())}..{int(idx.max())}"
+            )
         base = self.indices if self.indices is not None else torch.arange(len(self))
         info = dict(self.info)
         info["subsets"] = [*self.info.get("subsets", []), note or {"n": len(idx), "of": len(self)}]
         idx_x = idx.to(self.x.device)
-        return replace(self, x=self.x[idx_x], y=self.y[idx.to(self.y.device)], info=info,
-                       indices=base[idx.to(base.device)])
+        return replace(
+            self,
+            x=self.x[idx_x],
+            y=self.y[idx.to(self.y.device)],
+            info=info,
+            indices=base[idx.to(base.device)],
+        )
 
-    def subset(self, n: int | None = None, *, fraction: float | None = None, seed: int = 0,
-               stratified: bool = False) -> Dataset:
+    def subset(
+        self, n: int | None = None, *, fraction: float | None = None, seed: int = 0, stratified: bool = False
+    ) -> Dataset:
         """Deterministic subset by seed; see :func:`subset`."""
         return subset(self, n, fraction=fraction, seed=seed, stratified=stratified)
 
@@ -127,8 +138,9 @@ def _allocate(counts: np.ndarray, k: int) -> np.ndarray:
     return base
 
 
-def subset_indices(n_total: int, n: int | None = None, *, fraction: float | None = None, seed: int = 0,
-                   labels: Any = None) -> np.ndarray:
+def subset_indices(
+    n_total: int, n: int | None = None, *, fraction: float | None = None, seed: int = 0, labels: Any = None
+) -> np.ndarray:
     """Indices of a deterministic random subset of ``range(n_total)``, sorted.
 
     The first ``n`` entries of ``numpy.random.default_rng(seed).permutation(n_total)``, so the same
@@ -172,8 +184,14 @@ def subset_indices(n_total: int, n: int | None = None, *, fraction: float | None
     return np.sort(np.concatenate(picked)).astype(np.int64)
 
 
-def subset(ds: Dataset, n: int | None = None, *, fraction: float | None = None, seed: int = 0,
-           stratified: bool = False) -> Dataset:
+def subset(
+    ds: Dataset,
+    n: int | None = None,
+    *,
+    fraction: float | None = None,
+    seed: int = 0,
+    stratified: bool = False,
+) -> Dataset:
     """Deterministic random subset of a :class:`Dataset` (e.g. ``fraction=0.01`` of MNIST).
 
     See :func:`subset_indices` for how indices are drawn. ``stratified=True`` keeps the class
@@ -187,8 +205,9 @@ def subset(ds: Dataset, n: int | None = None, *, fraction: float | None = None, 
     return ds.select(idx, note=note)
 
 
-def train_test_split(ds: Dataset, test_fraction: float = 0.2, *, seed: int = 0,
-                     stratified: bool = False) -> tuple[Dataset, Dataset]:
+def train_test_split(
+    ds: Dataset, test_fraction: float = 0.2, *, seed: int = 0, stratified: bool = False
+) -> tuple[Dataset, Dataset]:
     """Split ``ds`` into deterministic disjoint (train, test) parts.
 
     The test part is ``subset_indices(len(ds), fraction=test_fraction, seed=seed)`` (stratified by
@@ -209,6 +228,7 @@ def train_test_split(ds: Dataset, test_fraction: float = 0.2, *, seed: int = 0,
     mask[test_idx] = False
     train_idx = np.flatnonzero(mask)
     common = {"of": n_total, "seed": seed, "stratified": bool(stratified), "test_fraction": test_fraction}
-    return (ds.select(train_idx, note={"kind": "train", "n": len(train_idx), **common}),
-            ds.select(test_idx, note={"kind": "test", "n": len(test_idx), **common}))
-
+    return (
+        ds.select(train_idx, note={"kind": "train", "n": len(train_idx), **common}),
+        ds.select(test_idx, note={"kind": "test", "n": len(test_idx), **common}),
+    )

@@ -11,6 +11,7 @@ hashing until it changes. A file found nowhere raises :class:`DataNotFoundError`
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import logging
 import os
@@ -81,8 +82,10 @@ MD5: dict[str, str] = {
 
 _MNIST_MIRRORS = ("https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/")
 URLS: dict[str, tuple[str, ...]] = {
-    **{f"MNIST/raw/{stem}-idx{k}-ubyte.gz": tuple(m + f"{stem}-idx{k}-ubyte.gz" for m in _MNIST_MIRRORS)
-       for stem, k in (("train-images", 3), ("train-labels", 1), ("t10k-images", 3), ("t10k-labels", 1))},
+    **{
+        f"MNIST/raw/{stem}-idx{k}-ubyte.gz": tuple(m + f"{stem}-idx{k}-ubyte.gz" for m in _MNIST_MIRRORS)
+        for stem, k in (("train-images", 3), ("train-labels", 1), ("t10k-images", 3), ("t10k-labels", 1))
+    },
     "cifar-10-python.tar.gz": ("https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",),
     "szt/var_u.mat": ("https://raw.githubusercontent.com/ravidziv/IDNNs/master/data/var_u.mat",),
 }
@@ -110,9 +113,11 @@ def resolve_root(root: str | os.PathLike | None) -> Path:
     if mirror is not None:
         r, m = path.resolve(), mirror.resolve()
         if r == m or m in r.parents:
-            raise ValueError(f"root={str(path)!r} lies inside {MIRROR_ENV}={str(mirror)!r}; ibcore never "
-                             "writes into the mirror: leave root=None to use the cache "
-                             f"({data_dir()}), which is filled from the mirror")
+            raise ValueError(
+                f"root={str(path)!r} lies inside {MIRROR_ENV}={str(mirror)!r}; ibcore never "
+                "writes into the mirror: leave root=None to use the cache "
+                f"({data_dir()}), which is filled from the mirror"
+            )
     return path
 
 
@@ -127,10 +132,8 @@ def _stamp_text(path: Path, md5: str) -> str:
 
 def write_stamp(path: Path, md5: str) -> None:
     """Remember that ``path`` (at its current size and mtime) has md5 ``md5``, if the folder is writable."""
-    try:
+    with contextlib.suppress(OSError):  # a read-only root: verification just is not remembered
         _stamp(path).write_text(_stamp_text(path, md5))
-    except OSError:  # a read-only root: verification just is not remembered
-        pass
 
 
 def verify(path: Path, expected: str, *, rel: str, where: str) -> None:
@@ -146,13 +149,15 @@ def verify(path: Path, expected: str, *, rel: str, where: str) -> None:
         raise DataChecksumError(
             f"{rel}: the file {path} ({where}) has md5 {got}, expected {expected}. It is corrupt, "
             "truncated or a different version; ibcore will not use it. Delete it and load again "
-            f"(it is then copied from {MIRROR_ENV} or downloaded), or replace it with the canonical file.")
+            f"(it is then copied from {MIRROR_ENV} or downloaded), or replace it with the canonical file."
+        )
     if where == "cache":
         write_stamp(path, expected)
 
 
-def store_verified(fin: BinaryIO, dest: Path, expected: str,
-                   mismatch: Callable[[str], DataChecksumError]) -> None:
+def store_verified(
+    fin: BinaryIO, dest: Path, expected: str, mismatch: Callable[[str], DataChecksumError]
+) -> None:
     """Write the stream ``fin`` to ``dest`` atomically if its md5 is ``expected``, then stamp it.
 
     The bytes go through a temporary file beside ``dest`` (:func:`ibcore._io.atomic_write`); when
@@ -171,7 +176,8 @@ def _copy_verified(src: Path, dest: Path, expected: str, *, rel: str) -> None:
         return DataChecksumError(
             f"{rel}: the mirror copy {src} has md5 {got}, expected {expected}. The mirror "
             f"({MIRROR_ENV}) holds a corrupt or different file; ibcore did not copy it. Fix the mirror "
-            "or unset the variable to download the canonical file.")
+            "or unset the variable to download the canonical file."
+        )
 
     with open(src, "rb") as fin:
         store_verified(fin, dest, expected, mismatch)
@@ -207,8 +213,10 @@ def _missing_message(rels: list[str], root: Path, download: bool, failures: list
         tried = "Downloading was not attempted (download=False)."
     else:
         tried = ""
-    how = (f"To get it: set {MIRROR_ENV} to a folder laid out like torchvision's root that holds "
-           f"{rels[0]}, or copy the file to {root / rels[0]}")
+    how = (
+        f"To get it: set {MIRROR_ENV} to a folder laid out like torchvision's root that holds "
+        f"{rels[0]}, or copy the file to {root / rels[0]}"
+    )
     if urls:
         how += f", or load with download=True on a machine with internet access (it fetches {urls[0]})"
     lines = [f"data file not found: {want}", "Looked in:", *looked]
@@ -286,4 +294,3 @@ def fetch(relpath: str, *, root: str | os.PathLike | None = None, download: bool
     """
     check_choice(relpath, "relpath", tuple(MD5))
     return fetch_first([relpath], resolve_root(root), download=download)[1]
-

@@ -42,8 +42,10 @@ def read_idx(path: Path) -> np.ndarray:
     dims = tuple(int(d) for d in np.frombuffer(raw, dtype=">i4", count=ndim, offset=4))
     offset = 4 + 4 * ndim
     if len(raw) - offset != int(np.prod(dims)):
-        raise ValueError(f"{path}: header says shape {dims} ({int(np.prod(dims))} bytes) but "
-                         f"{len(raw) - offset} bytes follow")
+        raise ValueError(
+            f"{path}: header says shape {dims} ({int(np.prod(dims))} bytes) but "
+            f"{len(raw) - offset} bytes follow"
+        )
     return np.frombuffer(raw, dtype=np.uint8, offset=offset).reshape(dims)
 
 
@@ -65,8 +67,9 @@ def _mnist_unpack(gz: Path, rel_out: str, root: Path) -> None:
         store_verified(fin, out, MD5[rel_out], mismatch)
 
 
-def load_mnist(train: bool = True, *, root: str | os.PathLike | None = None, download: bool = True,
-               reader: str = "auto") -> Dataset:
+def load_mnist(
+    train: bool = True, *, root: str | os.PathLike | None = None, download: bool = True, reader: str = "auto"
+) -> Dataset:
     """Load the MNIST training (60000) or test (10000) images.
 
     Reads the canonical idx files ``MNIST/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz``
@@ -110,8 +113,9 @@ def load_mnist(train: bool = True, *, root: str | os.PathLike | None = None, dow
         except OSError as err:  # e.g. a read-only root: torchvision needs the unpacked files
             if reader == "torchvision":
                 raise
-            _log.warning("cannot unpack MNIST for torchvision under %s (%s); using the ibcore reader",
-                         root_p, err)
+            _log.warning(
+                "cannot unpack MNIST for torchvision under %s (%s); using the ibcore reader", root_p, err
+            )
             return load_mnist(train, root=root, download=download, reader="ibcore")
         tvd = tv.MNIST(str(root_p), train=train, download=False)
         images, labels = tvd.data, tvd.targets
@@ -125,7 +129,11 @@ def load_mnist(train: bool = True, *, root: str | os.PathLike | None = None, dow
     why = "" if rdr == "torchvision" else f" ({why_not_torchvision(reader)})"
     split_name = "train" if train else "test"
     _log.info("MNIST %s: %d images read by the %s reader%s from %s", split_name, len(y), rdr, why, root_p)
-    info = {"split": split_name, "root": str(root_p), "files": files, "origin": origin,
-            "classes": list(_MNIST_CLASSES)}
+    info = {
+        "split": split_name,
+        "root": str(root_p),
+        "files": files,
+        "origin": origin,
+        "classes": list(_MNIST_CLASSES),
+    }
     return Dataset(x=x, y=y, name="MNIST", reader=rdr, info=info)
-

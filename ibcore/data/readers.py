@@ -46,8 +46,10 @@ def choose_reader(reader: str) -> tuple[str, Any]:
     check_choice(reader, "reader", _READERS)
     tv = _torchvision_datasets() if reader != "ibcore" else None
     if reader == "torchvision" and tv is None:
-        raise RuntimeError(f"reader='torchvision' but torchvision cannot be imported ({_tv_error}); "
-                           "use reader='auto' or reader='ibcore', which read the same files")
+        raise RuntimeError(
+            f"reader='torchvision' but torchvision cannot be imported ({_tv_error}); "
+            "use reader='auto' or reader='ibcore', which read the same files"
+        )
     return ("torchvision", tv) if tv is not None else ("ibcore", None)
 
 
@@ -58,4 +60,3 @@ def why_not_torchvision(reader: str) -> str:
 def unit_float(u8: torch.Tensor) -> torch.Tensor:
     """uint8 pixels -> float32 in [0, 1] (the one conversion both readers use)."""
     return u8.to(torch.float32).div_(255.0)
-

@@ -59,6 +59,12 @@ def load_szt(*, root: str | os.PathLike | None = None, download: bool = True) ->
     x = torch.from_numpy(f.astype(np.float32))
     y = torch.from_numpy(lab.astype(np.int64))
     _log.info("SZT: %d x %d inputs read by the ibcore reader (scipy.io.loadmat) from %s", *f.shape, root_p)
-    info = {"split": "all", "root": str(root_p), "files": {rel: MD5[rel]}, "origin": {rel: where},
-            "classes": ["0", "1"], "url": URLS[rel][0]}
+    info = {
+        "split": "all",
+        "root": str(root_p),
+        "files": {rel: MD5[rel]},
+        "origin": {rel: where},
+        "classes": ["0", "1"],
+        "url": URLS[rel][0],
+    }
     return Dataset(x=x, y=y, name="SZT", reader="ibcore", info=info)

@@ -15,5 +15,8 @@ from ibcore.estimators.neural import *  # noqa: F401,F403
 from ibcore.estimators.renyi import *  # noqa: F401,F403
 from ibcore.estimators.sample_propagation import *  # noqa: F401,F403
 
-__all__ = [name for mod in (binning, decision, edge, kde, knn, neural, renyi, sample_propagation)
-           for name in mod.__all__]
+__all__ = [
+    name
+    for mod in (binning, decision, edge, kde, knn, neural, renyi, sample_propagation)
+    for name in mod.__all__
+]

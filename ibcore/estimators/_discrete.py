@@ -15,8 +15,15 @@ import math
 
 import torch
 
-__all__ = ["mix64", "row_keys", "entropy_of_keys", "row_entropy", "code_entropy", "label_entropy",
-           "dense_labels"]
+__all__ = [
+    "mix64",
+    "row_keys",
+    "entropy_of_keys",
+    "row_entropy",
+    "code_entropy",
+    "label_entropy",
+    "dense_labels",
+]
 
 # splitmix64 constants (Steele, Lea & Flood 2014), written as signed int64 because torch has no
 # uint64 arithmetic; int64 multiplication and addition wrap modulo 2**64 in torch as in C.

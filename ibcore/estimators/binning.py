@@ -24,6 +24,7 @@ __all__ = ["Binning", "BinningResult", "entropy_discrete", "mi_binning"]
 # Elements of a (B, N, d) int64 block handled at once; bounds temporaries to a few hundred MB.
 _CHUNK_ELEMENTS = 1 << 23
 
+
 class BinningResult(NamedTuple):
     """Binning estimates in the unit asked for.
 
@@ -196,7 +197,8 @@ def mi_binning(
 
     Settings in the literature: Shwartz-Ziv & Tishby (2017) used 30 equal bins on the tanh range
     [-1, 1] (``n_bins=30, value_range=(-1, 1)``; their code, copied in ibsgd's
-    ``bin_calc_information``, digitizes with the 30 edges ``linspace(-1, 1, 30)``). Saxe et al. (2018), code ``simplebinmi.py``
+    ``bin_calc_information``, digitizes with the 30 edges ``linspace(-1, 1, 30)``). Saxe et al.
+    (2018), code ``simplebinmi.py``
     of ``artemyk/ibsgd``, use ``floor(activity / binsize)`` anchored at 0 with ``binsize=0.07``
     for the SZT 10-7-5-4-3 networks (notebook ``IBnet_ComputeMI``) and ``0.5`` for the MNIST
     1024-20-20-20 networks (``MNIST_ComputeMI``; Geiger 2021 cites this bin size for their

@@ -26,7 +26,8 @@ def edge_ensemble_weights(t: Any, powers: Any) -> np.ndarray:
               \sum_l w_l\, t_l^{\,p} = 0 \;\text{for every } p \in \text{powers}
 
     The paper uses powers 1..d (Noshad, Zeng & Hero 2019, arXiv:1801.09125, theorem on the
-    ensemble estimator; the authors' code solves a relaxed version with cvxpy). The problem is a least-norm solution of a small
+    ensemble estimator; the authors' code solves a relaxed version with cvxpy). The problem is a
+    least-norm solution of a small
     linear system, so ``numpy.linalg.lstsq`` solves it exactly.
 
     Parameters

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
-
 import torch
 
 from ibcore._validation import as_2d, as_groups, as_layer_batch, check_choice, check_int, check_positive
@@ -174,7 +173,7 @@ def mi_kde(
         rows = max(1, min(n, _BLOCK_ELEMENTS // (epochs * n)))
 
     parts = [_mean_neg_log_mean_kernel(h[s : s + epochs], y, noise_var, rows) for s in range(0, b, epochs)]
-    kl, bd, *cond = (torch.cat(p) for p in zip(*parts))
+    kl, bd, *cond = (torch.cat(p) for p in zip(*parts, strict=False))
     # I(X;T) bounds lie in [0, log N] exactly; clamp the round-off of logsumexp (e.g. -4e-16 for
     # identical points) so that no CPU or BLAS gives a negative bound or -0.0.
     kl_x, bd_x = (v.clamp(min=0.0, max=math.log(n)) + 0.0 for v in (kl, bd))
@@ -231,5 +230,9 @@ class KDE:
         """Upper bounds as I(X;L), I(Y;L) and lower bounds in extra columns, arrays (E,) in nats."""
         res = self._run(acts, y)
         one = np.atleast_1d
-        return {IXL: one(res.i_xl.upper), IYL: one(res.i_yl.upper),
-                f"{IXL} lower": one(res.i_xl.lower), f"{IYL} lower": one(res.i_yl.lower)}
+        return {
+            IXL: one(res.i_xl.upper),
+            IYL: one(res.i_yl.upper),
+            f"{IXL} lower": one(res.i_xl.lower),
+            f"{IYL} lower": one(res.i_yl.lower),
+        }

@@ -11,14 +11,23 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
-from ibcore._validation import as_2d, as_groups, check_choice, check_int, check_labels, check_positive, check_xy
+from ibcore._validation import (
+    as_2d,
+    as_groups,
+    check_choice,
+    check_int,
+    check_labels,
+    check_positive,
+    check_xy,
+)
 from ibcore.interface import IXL, IYL
 
 __all__ = ["MINEResult", "MINE", "AAMINE", "mi_mine", "mi_noisy_layer"]
@@ -61,7 +70,7 @@ def _mlp(in_dim: int, hidden: tuple[int, ...], activation: str, gen: torch.Gener
     """MLP in_dim -> hidden... -> 1, initialised like nn.Linear's default but from ``gen``."""
     layers: list[nn.Module] = []
     dims = (in_dim, *hidden, 1)
-    for i, (a, b) in enumerate(zip(dims[:-1], dims[1:])):
+    for i, (a, b) in enumerate(zip(dims[:-1], dims[1:], strict=False)):
         lin = nn.Linear(a, b)
         with torch.no_grad():
             nn.init.kaiming_uniform_(lin.weight, a=math.sqrt(5), generator=gen)
@@ -154,8 +163,10 @@ def _split(n: int, eval_fraction: float, seed: int) -> tuple[torch.Tensor, torch
     """Seeded train / held-out split of range(n) (CPU generator: same split on every device)."""
     n_eval = int(round(eval_fraction * n))
     if n_eval < 2 or n - n_eval < 2:
-        raise ValueError(f"eval_fraction={eval_fraction} with N={n} leaves {n - n_eval} training and "
-                         f"{n_eval} held-out samples; each part needs at least 2")
+        raise ValueError(
+            f"eval_fraction={eval_fraction} with N={n} leaves {n - n_eval} training and "
+            f"{n_eval} held-out samples; each part needs at least 2"
+        )
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
     return perm[n_eval:], perm[:n_eval]
 
@@ -241,9 +252,11 @@ def _train(
 
 def _generators(seed: int, dev: torch.device) -> tuple[torch.Generator, torch.Generator, torch.Generator]:
     """Critic init (CPU, so the initial critic is the same on every device), batches, held-out."""
-    return (torch.Generator().manual_seed(seed),
-            torch.Generator(device=dev).manual_seed(seed + 1),
-            torch.Generator(device=dev).manual_seed(seed + 2))
+    return (
+        torch.Generator().manual_seed(seed),
+        torch.Generator(device=dev).manual_seed(seed + 1),
+        torch.Generator(device=dev).manual_seed(seed + 2),
+    )
 
 
 _OPTION_DOC = """
@@ -348,14 +361,24 @@ class MINE:
         device: str | torch.device | None = None,
         progress: bool = False,
     ):
-        self.options = _opts(hidden=hidden, activation=activation, n_iter=n_iter, batch_size=batch_size,
-                             lr=lr, ema_rate=ema_rate, eval_fraction=eval_fraction,
-                             n_eval_shuffles=n_eval_shuffles, log_every=log_every, seed=seed,
-                             device=device, progress=progress)
+        self.options = _opts(
+            hidden=hidden,
+            activation=activation,
+            n_iter=n_iter,
+            batch_size=batch_size,
+            lr=lr,
+            ema_rate=ema_rate,
+            eval_fraction=eval_fraction,
+            n_eval_shuffles=n_eval_shuffles,
+            log_every=log_every,
+            seed=seed,
+            device=device,
+            progress=progress,
+        )
         self.result_: MINEResult | None = None
         self.critic_: nn.Module | None = None
 
-    def fit(self, x: Any, y: Any) -> "MINE":
+    def fit(self, x: Any, y: Any) -> MINE:
         """Train on (x, y), shapes (N, dx), (N, dy) (1-D accepted), and store :attr:`result_`."""
         o = self.options
         xt, yt = check_xy(x, y, min_samples=4, device=o["device"], dtype=torch.float32)
@@ -366,18 +389,31 @@ class MINE:
         xtr, ytr = xt[tr], yt[tr]
         critic = _PairCritic(
             _mlp(xt.shape[1] + yt.shape[1], o["hidden"], o["activation"], g_init),
-            _Scale(xtr.mean(0), xtr.std(0)), _Scale(ytr.mean(0), ytr.std(0)),
+            _Scale(xtr.mean(0), xtr.std(0)),
+            _Scale(ytr.mean(0), ytr.std(0)),
         ).to(dev)
         xev, yev = xt[ev], yt[ev]
         train_curve, steps, evals = _train(
-            critic, critic, lambda idx: (xtr[idx], ytr[idx]), lambda: (xev, yev), tr.numel(), o,
-            g_batch, g_eval, "MINE",
+            critic,
+            critic,
+            lambda idx: (xtr[idx], ytr[idx]),
+            lambda: (xev, yev),
+            tr.numel(),
+            o,
+            g_batch,
+            g_eval,
+            "MINE",
         )
         critic.eval()
         self.critic_ = critic
         cfg = {k: v for k, v in o.items() if k != "progress"}
-        cfg.update(device=str(dev), n_train=int(tr.numel()), n_eval=int(ev.numel()),
-                   dim_x=int(xt.shape[1]), dim_y=int(yt.shape[1]))
+        cfg.update(
+            device=str(dev),
+            n_train=int(tr.numel()),
+            n_eval=int(ev.numel()),
+            dim_x=int(xt.shape[1]),
+            dim_y=int(yt.shape[1]),
+        )
         self.result_ = MINEResult(float(evals[-1]), train_curve, steps, evals, cfg)
         return self
 
@@ -391,8 +427,11 @@ class MINE:
             raise RuntimeError("call fit before evaluate")
         dev = self.critic_.sx.mean.device
         xt, yt = check_xy(x, y, min_samples=2, device=dev, dtype=torch.float32)
-        k = self.options["n_eval_shuffles"] if n_shuffles is None else check_int(n_shuffles, "n_shuffles",
-                                                                                minimum=1)
+        k = (
+            self.options["n_eval_shuffles"]
+            if n_shuffles is None
+            else check_int(n_shuffles, "n_shuffles", minimum=1)
+        )
         gen = torch.Generator(device=dev).manual_seed(check_int(seed, "seed"))
         return _heldout_dv(self.critic_, lambda: (xt, yt), k, gen)
 
@@ -453,9 +492,24 @@ def mi_mine(
     .. [1] M. I. Belghazi et al., "Mutual information neural estimation", ICML 2018,
        arXiv:1801.04062, Sec. 3 and Sec. 3.2.
     """
-    return MINE(hidden=hidden, activation=activation, n_iter=n_iter, batch_size=batch_size, lr=lr,
-                ema_rate=ema_rate, eval_fraction=eval_fraction, n_eval_shuffles=n_eval_shuffles,
-                log_every=log_every, seed=seed, device=device, progress=progress).fit(x, y).result_
+    return (
+        MINE(
+            hidden=hidden,
+            activation=activation,
+            n_iter=n_iter,
+            batch_size=batch_size,
+            lr=lr,
+            ema_rate=ema_rate,
+            eval_fraction=eval_fraction,
+            n_eval_shuffles=n_eval_shuffles,
+            log_every=log_every,
+            seed=seed,
+            device=device,
+            progress=progress,
+        )
+        .fit(x, y)
+        .result_
+    )
 
 
 if mi_mine.__doc__:  # None under python -OO
@@ -548,10 +602,20 @@ class AAMINE:
         self.subnetwork = subnetwork
         self.sigma = check_positive(sigma, "sigma")
         self.architecture_aware = architecture_aware
-        self.options = _opts(hidden=hidden, activation=activation, n_iter=n_iter, batch_size=batch_size,
-                             lr=lr, ema_rate=ema_rate, eval_fraction=eval_fraction,
-                             n_eval_shuffles=n_eval_shuffles, log_every=log_every, seed=seed,
-                             device=device, progress=progress)
+        self.options = _opts(
+            hidden=hidden,
+            activation=activation,
+            n_iter=n_iter,
+            batch_size=batch_size,
+            lr=lr,
+            ema_rate=ema_rate,
+            eval_fraction=eval_fraction,
+            n_eval_shuffles=n_eval_shuffles,
+            log_every=log_every,
+            seed=seed,
+            device=device,
+            progress=progress,
+        )
         self.result_: MINEResult | None = None
         self.critic_: nn.Module | None = None
 
@@ -574,8 +638,9 @@ class AAMINE:
                 f_all = subnet(xt)
             if not isinstance(f_all, torch.Tensor) or f_all.ndim == 0 or f_all.shape[0] != n:
                 shape = tuple(f_all.shape) if isinstance(f_all, torch.Tensor) else type(f_all).__name__
-                raise ValueError(f"subnetwork returned {shape} for {n} input rows; it must keep the sample "
-                                 "axis first")
+                raise ValueError(
+                    f"subnetwork returned {shape} for {n} input rows; it must keep the sample axis first"
+                )
             f_all = f_all.reshape(n, -1).float()
             if not bool(torch.isfinite(f_all).all()):
                 raise ValueError("subnetwork produced NaN or infinite values on x")
@@ -583,26 +648,38 @@ class AAMINE:
             if f_all is None:
                 raise ValueError("AAMINE needs the layer: give a subnetwork F, or features = F(x)")
             return subnet, f_all
-        ft = as_2d(features if not (isinstance(features, torch.Tensor) and features.ndim > 2)
-                   else features.reshape(features.shape[0], -1), "features", device=dev, dtype=torch.float32)
+        ft = as_2d(
+            features
+            if not (isinstance(features, torch.Tensor) and features.ndim > 2)
+            else features.reshape(features.shape[0], -1),
+            "features",
+            device=dev,
+            dtype=torch.float32,
+        )
         if ft.shape[0] != n:
             raise ValueError(f"x has {n} rows, features has {ft.shape[0]}: they must hold the same samples")
         if f_all is not None:
             if f_all.shape != ft.shape or not torch.allclose(f_all, ft, rtol=1e-4, atol=1e-5):
-                raise ValueError("features differ from subnetwork(x): give one of them, or features that "
-                                 "are the subnetwork's output on x")
+                raise ValueError(
+                    "features differ from subnetwork(x): give one of them, or features that "
+                    "are the subnetwork's output on x"
+                )
             return subnet, f_all
         # F is known only through its values: it must be a function of x (equal inputs, equal layer)
         groups = as_groups(xt, "x")
         first = torch.full((int(groups.max()) + 1,), n, dtype=torch.int64, device=dev)
-        first.scatter_reduce_(0, groups, torch.arange(n, device=dev), reduce="amin")  # first row of each group
+        first.scatter_reduce_(
+            0, groups, torch.arange(n, device=dev), reduce="amin"
+        )  # first row of each group
         if not torch.equal(ft, ft[first[groups]]):
-            raise ValueError("AA-MINE estimates I(X; F(X) + eps) for a layer that is a function of x, but "
-                             "rows of x that are equal have different features (are x labels? use MINE "
-                             "for I(Y; L))")
+            raise ValueError(
+                "AA-MINE estimates I(X; F(X) + eps) for a layer that is a function of x, but "
+                "rows of x that are equal have different features (are x labels? use MINE "
+                "for I(Y; L))"
+            )
         return subnet, ft
 
-    def fit(self, x: Any, features: Any = None) -> "AAMINE":
+    def fit(self, x: Any, features: Any = None) -> AAMINE:
         """Train on inputs x (N, dx) and store :attr:`result_`.
 
         The layer is ``subnetwork(x)``; without a subnetwork give ``features`` = F(x), shape
@@ -611,8 +688,12 @@ class AAMINE:
         same on the N samples it trains and evaluates on; ``critic_`` then takes (F(x), t).
         """
         o = self.options
-        xt = as_2d(x if not (isinstance(x, torch.Tensor) and x.ndim > 2) else x.reshape(x.shape[0], -1),
-                   "x", device=o["device"], dtype=torch.float32)
+        xt = as_2d(
+            x if not (isinstance(x, torch.Tensor) and x.ndim > 2) else x.reshape(x.shape[0], -1),
+            "x",
+            device=o["device"],
+            dtype=torch.float32,
+        )
         n = xt.shape[0]
         if n < 4:
             raise ValueError(f"need at least 4 samples, got N={n}")
@@ -627,14 +708,22 @@ class AAMINE:
         t_scale = _Scale(ftr.mean(0), torch.sqrt(ftr.var(0) + sigma**2))
         d_t = f_all.shape[1]
         if self.architecture_aware:
-            critic = _AACritic(subnet, _mlp(3 * d_t, o["hidden"], o["activation"], g_init),
-                               _Scale(ftr.mean(0), ftr.std(0)), t_scale, sigma).to(dev)
+            critic = _AACritic(
+                subnet,
+                _mlp(3 * d_t, o["hidden"], o["activation"], g_init),
+                _Scale(ftr.mean(0), ftr.std(0)),
+                t_scale,
+                sigma,
+            ).to(dev)
             first = f_all  # the frozen F is applied once up front: the same as inside the critic
             score = critic.head
         else:
             xtr = xt[tr]
-            critic = _PairCritic(_mlp(xt.shape[1] + d_t, o["hidden"], o["activation"], g_init),
-                                 _Scale(xtr.mean(0), xtr.std(0)), t_scale).to(dev)
+            critic = _PairCritic(
+                _mlp(xt.shape[1] + d_t, o["hidden"], o["activation"], g_init),
+                _Scale(xtr.mean(0), xtr.std(0)),
+                t_scale,
+            ).to(dev)
             first = xt
             score = critic
 
@@ -643,15 +732,28 @@ class AAMINE:
 
         a_tr, f_tr, a_ev, f_ev = first[tr], f_all[tr], first[ev], f_all[ev]
         train_curve, steps, evals = _train(
-            critic, score, lambda idx: (a_tr[idx], noisy(f_tr[idx], g_batch)),
-            lambda: (a_ev, noisy(f_ev, g_eval)), tr.numel(), o, g_batch, g_eval,
+            critic,
+            score,
+            lambda idx: (a_tr[idx], noisy(f_tr[idx], g_batch)),
+            lambda: (a_ev, noisy(f_ev, g_eval)),
+            tr.numel(),
+            o,
+            g_batch,
+            g_eval,
             "AA-MINE" if self.architecture_aware else "MINE",
         )
         critic.eval()
         self.critic_ = critic
         cfg = {k: v for k, v in o.items() if k != "progress"}
-        cfg.update(device=str(dev), n_train=int(tr.numel()), n_eval=int(ev.numel()), dim_x=int(xt.shape[1]),
-                   dim_t=int(d_t), sigma=sigma, architecture_aware=self.architecture_aware)
+        cfg.update(
+            device=str(dev),
+            n_train=int(tr.numel()),
+            n_eval=int(ev.numel()),
+            dim_x=int(xt.shape[1]),
+            dim_t=int(d_t),
+            sigma=sigma,
+            architecture_aware=self.architecture_aware,
+        )
         self.result_ = MINEResult(float(evals[-1]), train_curve, steps, evals, cfg)
         return self
 

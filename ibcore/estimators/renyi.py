@@ -191,7 +191,8 @@ def entropy_renyi(
     et al. 2015). Eigenvalues come from ``torch.linalg.eigvalsh``; tiny negative ones
     produced by round-off (below N eps max(lambda)) are set to 0, and the entropy is clamped
     into its exact range
-    [0, log N], so round-off never yields a negative entropy or -0.0 on any CPU or BLAS. Cost O(N^3) time, O(N^2) memory. On a busy CPU,
+    [0, log N], so round-off never yields a negative entropy or -0.0 on any CPU or BLAS.
+    Cost O(N^3) time, O(N^2) memory. On a busy CPU,
     MKL's multi-threaded ``eigvalsh`` can be very slow for the near-low-rank Gram matrices of
     low-dimensional data (13 s vs 0.04 s single-threaded at N = 600 on our 2-core machine);
     ``torch.set_num_threads(1)`` or a GPU avoids it.

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
-
 import torch
 
 from ibcore._validation import as_2d, as_groups, as_layer_batch, check_int, check_positive
@@ -82,16 +81,16 @@ def _mixture_entropy_mc(
     log_norm = math.log(n) + 0.5 * d * math.log(2.0 * math.pi * beta * beta)
     log_g = torch.empty((b, n_q), dtype=centres.dtype, device=centres.device)
     for m0 in range(0, b, mix):
-        c_m = centres[m0:m0 + mix]
+        c_m = centres[m0 : m0 + mix]
         for r0 in range(0, n_q, rows):
-            q = queries[m0:m0 + mix, r0:r0 + rows]
+            q = queries[m0 : m0 + mix, r0 : r0 + rows]
             acc = None
             for c0 in range(0, n, cols):
                 # log of the unnormalised kernel sum over this block of centres
-                d2 = torch.cdist(q, c_m[:, c0:c0 + cols]).square_()
+                d2 = torch.cdist(q, c_m[:, c0 : c0 + cols]).square_()
                 lk = torch.logsumexp(d2.mul_(-inv_two_var), dim=-1)
                 acc = lk if acc is None else torch.logaddexp(acc, lk)
-            log_g[m0:m0 + mix, r0:r0 + rows] = acc - log_norm
+            log_g[m0 : m0 + mix, r0 : r0 + rows] = acc - log_norm
     est = -log_g.mean(dim=1)
     if n_mc >= 2:
         # Stratified sampling (n_mc points per component): the variance of the mean is the
@@ -231,8 +230,10 @@ def _apply(f: Callable, t: torch.Tensor, idx: int) -> torch.Tensor:
     if not isinstance(out, torch.Tensor):
         raise TypeError(f"layers[{idx}] must return a torch.Tensor, got {type(out).__name__}")
     if out.ndim == 0 or out.shape[0] != t.shape[0]:
-        raise ValueError(f"layers[{idx}] returned shape {tuple(out.shape)} for {t.shape[0]} input rows; "
-                         "it must keep the sample axis first")
+        raise ValueError(
+            f"layers[{idx}] returned shape {tuple(out.shape)} for {t.shape[0]} input rows; "
+            "it must keep the sample axis first"
+        )
     out = out.to(device=t.device, dtype=torch.float64)
     if not bool(torch.isfinite(out).all()):
         raise ValueError(f"layers[{idx}] produced NaN or infinite values")
@@ -360,7 +361,7 @@ def mi_sample_propagation(
     seed = check_int(seed, "seed")
     xt = as_2d(x, "x", device=device, dtype=torch.float64)
     dev = xt.device
-    fs = [_on_device(f, dev) for f in fs[:li + 1]]
+    fs = [_on_device(f, dev) for f in fs[: li + 1]]
     gen = torch.Generator(device=dev).manual_seed(seed)
     m = xt.shape[0]
 
@@ -384,8 +385,9 @@ def mi_sample_propagation(
     return SPResult(h_t - h_cond, h_t, h_cond, mi_se)
 
 
-def _grouped_mi(t: torch.Tensor, groups: torch.Tensor, beta: float, n_mc: int, gen: torch.Generator,
-                chunk: int | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def _grouped_mi(
+    t: torch.Tensor, groups: torch.Tensor, beta: float, n_mc: int, gen: torch.Generator, chunk: int | None
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """I(G; T + Z) for B sets of N points t (B, N, d) with group ids (N,); returns (mi, h_t, stderr), (B,).
 
     T | G = g is the empirical law of the rows of group g, so

@@ -45,11 +45,19 @@ def fingerprint(*tensors: torch.Tensor) -> str:
     return h.hexdigest()
 
 
-def key_payload(cfg: TrainConfig, data_fp: str, layers: Sequence[str], epochs: np.ndarray,
-                cache_key: str | None) -> dict[str, Any]:
+def key_payload(
+    cfg: TrainConfig, data_fp: str, layers: Sequence[str], epochs: np.ndarray, cache_key: str | None
+) -> dict[str, Any]:
     """What a run's key hashes, also written as its ``config.json`` (``cache_key``: custom modules)."""
-    return {"format": FORMAT, "ibcore": ibcore_version(), "config": cfg.to_dict(), "data": data_fp,
-            "layers": sorted(layers), "epochs": [int(e) for e in epochs], "custom_model": cache_key}
+    return {
+        "format": FORMAT,
+        "ibcore": ibcore_version(),
+        "config": cfg.to_dict(),
+        "data": data_fp,
+        "layers": sorted(layers),
+        "epochs": [int(e) for e in epochs],
+        "custom_model": cache_key,
+    }
 
 
 def hash_payload(payload: Any) -> str:

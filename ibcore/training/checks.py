@@ -56,10 +56,10 @@ def check_data_for_model(model: nn.Module, x: torch.Tensor, y: torch.Tensor, nam
     """Raise ``ValueError`` if an ibcore model's input shape or number of outputs does not fit the data."""
     shape = getattr(model, "input_shape", None)
     if shape and tuple(x.shape[1:]) != tuple(shape):
-        raise ValueError(f"{name} inputs have shape {tuple(x.shape[1:])} per sample, the model takes "
-                         f"{tuple(shape)}")
+        raise ValueError(
+            f"{name} inputs have shape {tuple(x.shape[1:])} per sample, the model takes {tuple(shape)}"
+        )
     spec = getattr(model, "_spec", None) or {}
     n_out = spec["widths"][-1] if "widths" in spec else spec.get("n_classes")
     if n_out is not None and int(y.max()) >= n_out:
         raise ValueError(f"{name} labels go up to {int(y.max())} but the model has {n_out} outputs")
-

@@ -89,8 +89,11 @@ class TrainConfig:
         self.n_epochs = check_int(self.n_epochs, "n_epochs", minimum=0)
         check_choice(self.loss, "loss", ("ce",))
         self.seed = check_int(self.seed, "seed", minimum=0)
-        self.schedule = (self.schedule if isinstance(self.schedule, str)
-                         else resolve_schedule(self.schedule, self.n_epochs).tolist())
+        self.schedule = (
+            self.schedule
+            if isinstance(self.schedule, str)
+            else resolve_schedule(self.schedule, self.n_epochs).tolist()
+        )
         resolve_schedule(self.schedule, self.n_epochs)
         check_choice(self.activation_dtype, "activation_dtype", tuple(DTYPES))
         if not isinstance(self.full_batch, bool):
@@ -100,8 +103,10 @@ class TrainConfig:
         allowed = _OPTIMIZER_OPTIONS[self.optimizer]
         unknown = sorted(set(self.optimizer_options) - set(allowed))
         if unknown:
-            raise ValueError(f"unknown optimizer_options {unknown} for optimizer={self.optimizer!r}; "
-                             f"accepted: {list(allowed)}")
+            raise ValueError(
+                f"unknown optimizer_options {unknown} for optimizer={self.optimizer!r}; "
+                f"accepted: {list(allowed)}"
+            )
         try:
             self.optimizer_options = json.loads(json.dumps(self.optimizer_options))
         except TypeError as err:
@@ -190,10 +195,12 @@ class RecordedRun:
 
     def __repr__(self) -> str:
         dims = {name: int(a.shape[-1]) for name, a in self.activations.items()}
-        return (f"RecordedRun(seed={self.seed}, epochs={len(self.epochs)} in [{int(self.epochs[0])}, "
-                f"{int(self.epochs[-1])}], N_eval={int(self.x_eval.shape[0])}, layers={dims}, "
-                f"device={self.device!r}, wall_time_s={self.wall_time_s:.1f}, key={str(self.key)[:12]}..., "
-                f"from_cache={self.from_cache})")
+        return (
+            f"RecordedRun(seed={self.seed}, epochs={len(self.epochs)} in [{int(self.epochs[0])}, "
+            f"{int(self.epochs[-1])}], N_eval={int(self.x_eval.shape[0])}, layers={dims}, "
+            f"device={self.device!r}, wall_time_s={self.wall_time_s:.1f}, key={str(self.key)[:12]}..., "
+            f"from_cache={self.from_cache})"
+        )
 
     def layer(self, name: str) -> torch.Tensor:
         """Activations of one layer as a float32 tensor of shape (E, N_eval, d)."""
@@ -255,9 +262,19 @@ class RecordedRun:
         d = torch.load(Path(path), map_location="cpu", weights_only=True)
         if d.get("format") != FORMAT:
             raise ValueError(f"{path} has cache format {d.get('format')}, this ibcore reads {FORMAT}")
-        return cls(config=d["config"], key=d["key"], seed=d["seed"], epochs=d["epochs"].numpy(),
-                   layers=d["layers"], activations=d["activations"], x_eval=d["x_eval"],
-                   y_eval=d["y_eval"], history=pd.DataFrame(d["history"]), device=d["device"],
-                   wall_time_s=d["wall_time_s"], model_state=d["model_state"], info=d["info"],
-                   from_cache=True)
-
+        return cls(
+            config=d["config"],
+            key=d["key"],
+            seed=d["seed"],
+            epochs=d["epochs"].numpy(),
+            layers=d["layers"],
+            activations=d["activations"],
+            x_eval=d["x_eval"],
+            y_eval=d["y_eval"],
+            history=pd.DataFrame(d["history"]),
+            device=d["device"],
+            wall_time_s=d["wall_time_s"],
+            model_state=d["model_state"],
+            info=d["info"],
+            from_cache=True,
+        )

@@ -48,15 +48,16 @@ class SingleEngine:
         self.opt = _make_optimizer(cfg, self.model.parameters())
         self.dtype = dtype
 
-    def train_epoch(self, x: torch.Tensor, y: torch.Tensor, perms: list[torch.Tensor],
-                    batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def train_epoch(
+        self, x: torch.Tensor, y: torch.Tensor, perms: list[torch.Tensor], batch_size: int
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         model, opt = self.model, self.opt
         model.train()
         perm = perms[0]
         loss_sum = torch.zeros((), device=x.device)
         correct = torch.zeros((), device=x.device, dtype=torch.int64)
         for start in range(0, x.shape[0], batch_size):
-            idx = perm[start:start + batch_size]
+            idx = perm[start : start + batch_size]
             xb, yb = x[idx], y[idx]
             logits = _logits(model, xb)
             loss = F.cross_entropy(logits, yb)
@@ -78,8 +79,8 @@ class SingleEngine:
         try:
             with torch.no_grad():
                 for start in range(0, x.shape[0], chunk):
-                    logits = _logits(model, x[start:start + chunk])
-                    yb = y[start:start + chunk]
+                    logits = _logits(model, x[start : start + chunk])
+                    yb = y[start : start + chunk]
                     loss_sum += F.cross_entropy(logits, yb, reduction="sum")
                     correct += (logits.argmax(-1) == yb).sum()
         finally:
@@ -149,18 +150,22 @@ class StackedMLP:
             outs.append(self.out_act(logits))
         return logits, outs
 
-    def train_epoch(self, x: torch.Tensor, y: torch.Tensor, perms: list[torch.Tensor],
-                    batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def train_epoch(
+        self, x: torch.Tensor, y: torch.Tensor, perms: list[torch.Tensor], batch_size: int
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         s = self.n_models
         perm = torch.stack(perms)
         loss_sum = torch.zeros(s, device=x.device)
         correct = torch.zeros(s, device=x.device, dtype=torch.int64)
         for start in range(0, x.shape[0], batch_size):
-            idx = perm[:, start:start + batch_size]
+            idx = perm[:, start : start + batch_size]
             xb, yb = x[idx], y[idx]
             logits, _ = self._forward(xb)
-            per_seed = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), yb.reshape(-1),
-                                       reduction="none").view(s, -1).mean(1)
+            per_seed = (
+                F.cross_entropy(logits.reshape(-1, logits.shape[-1]), yb.reshape(-1), reduction="none")
+                .view(s, -1)
+                .mean(1)
+            )
             self.opt.zero_grad(set_to_none=True)
             per_seed.sum().backward()
             self.opt.step()
@@ -180,10 +185,13 @@ class StackedMLP:
         correct = torch.zeros(s, device=x.device, dtype=torch.int64)
         with torch.no_grad():
             for start in range(0, x.shape[0], chunk):
-                xb, yb = x[start:start + chunk], y[start:start + chunk]
+                xb, yb = x[start : start + chunk], y[start : start + chunk]
                 logits, _ = self._forward(xb.expand(s, *xb.shape))
-                loss_sum += F.cross_entropy(logits.reshape(-1, logits.shape[-1]),
-                                            yb.repeat(s), reduction="none").view(s, -1).sum(1)
+                loss_sum += (
+                    F.cross_entropy(logits.reshape(-1, logits.shape[-1]), yb.repeat(s), reduction="none")
+                    .view(s, -1)
+                    .sum(1)
+                )
                 correct += (logits.argmax(-1) == yb).sum(1)
         n = x.shape[0]
         return loss_sum / n, correct / n
@@ -193,9 +201,9 @@ class StackedMLP:
         parts: dict[str, list[torch.Tensor]] = {name: [] for name in layers}
         with torch.no_grad():
             for start in range(0, x.shape[0], chunk):
-                xb = x[start:start + chunk]
+                xb = x[start : start + chunk]
                 _, outs = self._forward(xb.expand(s, *xb.shape), keep=True)
-                for name, out in zip(self.layer_names, outs):
+                for name, out in zip(self.layer_names, outs, strict=False):
                     if name in parts:
                         parts[name].append(out.to(self.dtype).cpu())
         full = {name: torch.cat(p, dim=1) for name, p in parts.items()}
@@ -207,7 +215,7 @@ class StackedMLP:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         with torch.no_grad():
-            for p, saved in zip(self.params, state["params"]):
+            for p, saved in zip(self.params, state["params"], strict=False):
                 p.copy_(saved)
         self.opt.load_state_dict(state["opt"])
 
@@ -215,9 +223,8 @@ class StackedMLP:
         out = []
         for i in range(self.n_models):
             state = {}
-            for p, (key, transposed) in zip(self.params, self.state_keys):
+            for p, (key, transposed) in zip(self.params, self.state_keys, strict=False):
                 t = p.detach()[i]
                 state[key] = (t.T if transposed else t[0]).cpu().contiguous().clone()
             out.append(state)
         return out
-

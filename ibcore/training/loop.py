@@ -65,16 +65,29 @@ def _check_finite_storage(recs: list[dict[str, torch.Tensor]], dtype_name: str, 
     for rec in recs:
         for name, t in rec.items():
             if not bool(torch.isfinite(t).all()):
-                warnings.warn(f"layer {name!r} at epoch {epoch} has values that overflow "
-                              f"{dtype_name} (or are not finite); use activation_dtype='float32'",
-                              RuntimeWarning, stacklevel=4)
+                warnings.warn(
+                    f"layer {name!r} at epoch {epoch} has values that overflow "
+                    f"{dtype_name} (or are not finite); use activation_dtype='float32'",
+                    RuntimeWarning,
+                    stacklevel=4,
+                )
                 return
 
 
-def _train_loop(engine: Any, *, seeds: list[int], cfg: TrainConfig, data: dict[str, torch.Tensor],
-                layers: list[str], device: torch.device, work_dir: Path | None,
-                checkpoint_every_s: float, callback: Callable[[int, list[dict[str, float]]], Any] | None,
-                progress: bool, desc: str) -> dict[str, Any]:
+def _train_loop(
+    engine: Any,
+    *,
+    seeds: list[int],
+    cfg: TrainConfig,
+    data: dict[str, torch.Tensor],
+    layers: list[str],
+    device: torch.device,
+    work_dir: Path | None,
+    checkpoint_every_s: float,
+    callback: Callable[[int, list[dict[str, float]]], Any] | None,
+    progress: bool,
+    desc: str,
+) -> dict[str, Any]:
     """Train ``engine`` for ``cfg.n_epochs`` epochs, recording and checkpointing; resume if possible."""
     x_tr, y_tr, x_ev, y_ev = data["x_train"], data["y_train"], data["x_eval"], data["y_eval"]
     n_train = x_tr.shape[0]
@@ -90,10 +103,13 @@ def _train_loop(engine: Any, *, seeds: list[int], cfg: TrainConfig, data: dict[s
     wall_before, resumed, start = 0.0, 0, 1
     t0 = time.perf_counter()
 
-    def log(epoch: int, tr: tuple[torch.Tensor, torch.Tensor], ev: tuple[torch.Tensor, torch.Tensor]
-            ) -> list[dict[str, float]]:
+    def log(
+        epoch: int, tr: tuple[torch.Tensor, torch.Tensor], ev: tuple[torch.Tensor, torch.Tensor]
+    ) -> list[dict[str, float]]:
         history[:, epoch] = torch.stack([t.detach().double().cpu() for t in (*tr, *ev)], dim=1)
-        return [dict(zip(_HISTORY, [epoch, *history[i, epoch].tolist()])) for i in range(len(seeds))]
+        return [
+            dict(zip(_HISTORY, [epoch, *history[i, epoch].tolist()], strict=True)) for i in range(len(seeds))
+        ]
 
     def record(epoch: int) -> None:
         recs = engine.record(x_ev, layers)
@@ -104,22 +120,29 @@ def _train_loop(engine: Any, *, seeds: list[int], cfg: TrainConfig, data: dict[s
             torch_save(recs, rec_dir / f"{epoch:08d}.pt")
 
     def checkpoint(epoch: int) -> None:
-        state = {"format": FORMAT, "epoch": epoch, "engine": engine.state_dict(),
-                 "gens": [g.get_state() for g in gens], "cpu_rng": torch.get_rng_state(),
-                 "cuda_rng": torch.cuda.get_rng_state(_cuda_index(device)) if cuda else None,
-                 "history": history[:, :epoch + 1].clone(), "recorded": sorted(recorded),
-                 "wall": wall_before + time.perf_counter() - t0, "resumed": resumed}
+        state = {
+            "format": FORMAT,
+            "epoch": epoch,
+            "engine": engine.state_dict(),
+            "gens": [g.get_state() for g in gens],
+            "cpu_rng": torch.get_rng_state(),
+            "cuda_rng": torch.cuda.get_rng_state(_cuda_index(device)) if cuda else None,
+            "history": history[:, : epoch + 1].clone(),
+            "recorded": sorted(recorded),
+            "wall": wall_before + time.perf_counter() - t0,
+            "resumed": resumed,
+        }
         torch_save(state, ck_path)
 
     if ck_path is not None and ck_path.exists():
         ck = torch.load(ck_path, map_location="cpu", weights_only=True)
         engine.load_state_dict(ck["engine"])
-        for g, state in zip(gens, ck["gens"]):
+        for g, state in zip(gens, ck["gens"], strict=False):
             g.set_state(state)
         torch.set_rng_state(ck["cpu_rng"])
         if cuda and ck["cuda_rng"] is not None:
             torch.cuda.set_rng_state(ck["cuda_rng"], _cuda_index(device))
-        history[:, :ck["epoch"] + 1] = ck["history"]
+        history[:, : ck["epoch"] + 1] = ck["history"]
         for epoch in ck["recorded"]:
             recorded[epoch] = torch.load(rec_dir / f"{epoch:08d}.pt", map_location="cpu", weights_only=True)
         wall_before, resumed, start = ck["wall"], ck["resumed"] + 1, ck["epoch"] + 1
@@ -150,19 +173,32 @@ def _train_loop(engine: Any, *, seeds: list[int], cfg: TrainConfig, data: dict[s
                 last_ck = now
             bar.update(1)
             if progress:
-                bar.set_postfix(loss=f"{rows[0]['train_loss']:.4f}", acc=f"{rows[0]['eval_acc']:.3f}",
-                                refresh=False)
+                bar.set_postfix(
+                    loss=f"{rows[0]['train_loss']:.4f}", acc=f"{rows[0]['eval_acc']:.3f}", refresh=False
+                )
             if callback is not None:
                 callback(epoch, rows)
     finally:
         bar.close()
-    return {"history": history, "recorded": recorded,
-            "wall": wall_before + time.perf_counter() - t0, "resumed": resumed}
+    return {
+        "history": history,
+        "recorded": recorded,
+        "wall": wall_before + time.perf_counter() - t0,
+        "resumed": resumed,
+    }
 
 
-def _assemble(cfg: TrainConfig, key: str | None, seed: int, i: int, out: dict[str, Any],
-              data: dict[str, torch.Tensor], device: torch.device, state: dict[str, torch.Tensor],
-              info: dict[str, Any]) -> RecordedRun:
+def _assemble(
+    cfg: TrainConfig,
+    key: str | None,
+    seed: int,
+    i: int,
+    out: dict[str, Any],
+    data: dict[str, torch.Tensor],
+    device: torch.device,
+    state: dict[str, torch.Tensor],
+    info: dict[str, Any],
+) -> RecordedRun:
     epochs = cfg.epochs()
     recorded = out["recorded"]
     layers = list(recorded[int(epochs[0])][i])
@@ -172,10 +208,18 @@ def _assemble(cfg: TrainConfig, key: str | None, seed: int, i: int, out: dict[st
     hist = pd.DataFrame(out["history"][i].numpy(), columns=list(_HISTORY[1:]))
     hist.insert(0, "epoch", np.arange(len(hist), dtype=np.int64))
     return RecordedRun(
-        config=cfg.to_dict(), key=key, seed=seed, epochs=epochs, layers=layers, activations=acts,
-        x_eval=data["x_eval"].cpu().clone(), y_eval=data["y_eval"].cpu().clone(),
+        config=cfg.to_dict(),
+        key=key,
+        seed=seed,
+        epochs=epochs,
+        layers=layers,
+        activations=acts,
+        x_eval=data["x_eval"].cpu().clone(),
+        y_eval=data["y_eval"].cpu().clone(),
         history=hist,
-        device=str(device), wall_time_s=float(out["wall"]), model_state=state,
+        device=str(device),
+        wall_time_s=float(out["wall"]),
+        model_state=state,
         info={"torch": str(torch.__version__), "ibcore": ibcore_version(), "resumed": out["resumed"], **info},
     )
 
@@ -188,11 +232,17 @@ def _prepare(train: Any, eval: Any, device: torch.device) -> tuple[dict[str, tor
     else:
         x_ev, y_ev = as_data(eval, "eval")
         if x_ev.shape[1:] != x_tr.shape[1:]:
-            raise ValueError(f"eval inputs have shape {tuple(x_ev.shape[1:])} per sample, train inputs "
-                             f"{tuple(x_tr.shape[1:])}")
+            raise ValueError(
+                f"eval inputs have shape {tuple(x_ev.shape[1:])} per sample, train inputs "
+                f"{tuple(x_tr.shape[1:])}"
+            )
         fp = fingerprint(x_tr, y_tr, x_ev, y_ev)
-    data = {"x_train": x_tr.to(device), "y_train": y_tr.to(device),
-            "x_eval": x_ev.to(device), "y_eval": y_ev.to(device)}
+    data = {
+        "x_train": x_tr.to(device),
+        "y_train": y_tr.to(device),
+        "x_eval": x_ev.to(device),
+        "y_eval": y_ev.to(device),
+    }
     return data, fp
 
 
@@ -201,8 +251,10 @@ def _default_layers(model: nn.Module, layers: Sequence[str] | None) -> list[str]
         names = getattr(model, "layer_names", None)
         if not names:
             some = [n for n, _ in model.named_modules() if n][:6]
-            raise ValueError(f"layers=None works for ibcore models only; name the submodules of "
-                             f"{type(model).__name__} to record, e.g. {some}")
+            raise ValueError(
+                f"layers=None works for ibcore models only; name the submodules of "
+                f"{type(model).__name__} to record, e.g. {some}"
+            )
         return list(names)
     return check_layer_names(model, layers)
 
@@ -293,8 +345,10 @@ def train_and_record(
         if cache_key is not None and not isinstance(cache_key, str):
             raise TypeError(f"cache_key must be a string, got {type(cache_key).__name__}")
     elif cfg.model is None:
-        raise ValueError("config.model is None: give a model spec such as {'kind': 'mlp', 'widths': "
-                         "[12, 10, 7, 5, 4, 3, 2]} or pass an nn.Module as model=")
+        raise ValueError(
+            "config.model is None: give a model spec such as {'kind': 'mlp', 'widths': "
+            "[12, 10, 7, 5, 4, 3, 2]} or pass an nn.Module as model="
+        )
     dev = resolve_device(device)
     data, fp = _prepare(train, eval, dev)
     with torch.random.fork_rng(devices=_cuda_devices(dev)):
@@ -315,12 +369,31 @@ def train_and_record(
             write_json(run_dir / "config.json", payload)
         engine = SingleEngine(net, cfg, dev, DTYPES[cfg.activation_dtype])
         cb = (lambda e, rows: callback(e, rows[0])) if callback is not None else None
-        out = _train_loop(engine, seeds=[cfg.seed], cfg=cfg, data=data, layers=layers, device=dev,
-                          work_dir=run_dir if cacheable else None, checkpoint_every_s=checkpoint_every_s,
-                          callback=cb, progress=progress, desc=f"seed {cfg.seed}")
+        out = _train_loop(
+            engine,
+            seeds=[cfg.seed],
+            cfg=cfg,
+            data=data,
+            layers=layers,
+            device=dev,
+            work_dir=run_dir if cacheable else None,
+            checkpoint_every_s=checkpoint_every_s,
+            callback=cb,
+            progress=progress,
+            desc=f"seed {cfg.seed}",
+        )
     keyed = model is None or cache_key is not None
-    run = _assemble(cfg, key if keyed else None, cfg.seed, 0, out, data, dev, engine.final_states()[0],
-                    {"cache_key": cache_key} if model is not None else {})
+    run = _assemble(
+        cfg,
+        key if keyed else None,
+        cfg.seed,
+        0,
+        out,
+        data,
+        dev,
+        engine.final_states()[0],
+        {"cache_key": cache_key} if model is not None else {},
+    )
     if cacheable:
         run.save(run_dir / "run.pt")
         cleanup_work(run_dir)
@@ -386,8 +459,9 @@ def train_seeds(
     """
     cfg = as_config(config)
     if cfg.model is None:
-        raise ValueError("train_seeds needs config.model (a spec); train a custom module with "
-                         "train_and_record")
+        raise ValueError(
+            "train_seeds needs config.model (a spec); train a custom module with train_and_record"
+        )
     if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
         raise TypeError(f"seeds must be a list of ints, got {type(seeds).__name__}")
     seeds = [check_int(s, "seeds[i]", minimum=0) for s in seeds]
@@ -421,9 +495,18 @@ def train_seeds(
         for s in todo:
             cb = (lambda e, row: callback(e, [row])) if callback is not None else None
             ev = None if eval is None else (data["x_eval"].cpu(), data["y_eval"].cpu())
-            runs[s] = train_and_record(cfgs[s], train=(data["x_train"].cpu(), data["y_train"].cpu()), eval=ev,
-                                       layers=layers, cache=cache, cache_dir=root, device=dev,
-                                       progress=progress, checkpoint_every_s=checkpoint_every_s, callback=cb)
+            runs[s] = train_and_record(
+                cfgs[s],
+                train=(data["x_train"].cpu(), data["y_train"].cpu()),
+                eval=ev,
+                layers=layers,
+                cache=cache,
+                cache_dir=root,
+                device=dev,
+                progress=progress,
+                checkpoint_every_s=checkpoint_every_s,
+                callback=cb,
+            )
         return [runs[s] for s in seeds]
 
     work_dir = None
@@ -437,13 +520,22 @@ def train_seeds(
             torch.manual_seed(s)
             models.append(build_model(cfgs[s].model))
         engine = StackedMLP(models, cfg, dev, DTYPES[cfg.activation_dtype])
-        out = _train_loop(engine, seeds=todo, cfg=cfg, data=data, layers=layers, device=dev,
-                          work_dir=work_dir, checkpoint_every_s=checkpoint_every_s, callback=callback,
-                          progress=progress, desc=f"{len(todo)} seeds")
+        out = _train_loop(
+            engine,
+            seeds=todo,
+            cfg=cfg,
+            data=data,
+            layers=layers,
+            device=dev,
+            work_dir=work_dir,
+            checkpoint_every_s=checkpoint_every_s,
+            callback=callback,
+            progress=progress,
+            desc=f"{len(todo)} seeds",
+        )
     states = engine.final_states()
     for i, s in enumerate(todo):
-        run = _assemble(cfgs[s], keys[s], s, i, out, data, dev, states[i],
-                        {"batched_with": todo})
+        run = _assemble(cfgs[s], keys[s], s, i, out, data, dev, states[i], {"batched_with": todo})
         if cache:
             run_dir = root / keys[s]
             run_dir.mkdir(parents=True, exist_ok=True)

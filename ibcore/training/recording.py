@@ -50,8 +50,15 @@ class ActivationRecorder:
     as the forward pass first reached them, i.e. input -> output for a feed-forward net.
     """
 
-    def __init__(self, model: nn.Module, layers: Sequence[str], *, flatten: bool = True,
-                 dtype: torch.dtype | None = None, to_cpu: bool = True):
+    def __init__(
+        self,
+        model: nn.Module,
+        layers: Sequence[str],
+        *,
+        flatten: bool = True,
+        dtype: torch.dtype | None = None,
+        to_cpu: bool = True,
+    ):
         if not isinstance(model, nn.Module):
             raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
         self.layers = check_layer_names(model, layers)
@@ -66,8 +73,10 @@ class ActivationRecorder:
     def _hook(self, name: str) -> Callable[..., None]:
         def hook(module: nn.Module, inputs: Any, output: Any) -> None:
             if not isinstance(output, torch.Tensor):
-                raise TypeError(f"layer {name!r} returned {type(output).__name__}, not a tensor; "
-                                "hook a submodule that returns a tensor")
+                raise TypeError(
+                    f"layer {name!r} returned {type(output).__name__}, not a tensor; "
+                    "hook a submodule that returns a tensor"
+                )
             t = output.detach()
             if self.flatten:
                 t = t.reshape(t.shape[0], -1) if t.ndim > 1 else t.reshape(-1, 1)
@@ -78,6 +87,7 @@ class ActivationRecorder:
             self._chunks[name].append(t)
             if name not in self._order:
                 self._order.append(name)
+
         return hook
 
     def __enter__(self) -> ActivationRecorder:
@@ -130,8 +140,9 @@ def check_layer_names(model: nn.Module, layers: Any) -> list[str]:
     available = [name for name, _ in model.named_modules() if name]
     unknown = [name for name in layers if name not in set(available)]
     if unknown:
-        raise ValueError(f"unknown layer name(s) {unknown} for {type(model).__name__}; "
-                         f"available: {available}")
+        raise ValueError(
+            f"unknown layer name(s) {unknown} for {type(model).__name__}; available: {available}"
+        )
     return layers
 
 
@@ -204,12 +215,13 @@ def record_activations(
         model.eval()
         with ActivationRecorder(model, layers, flatten=flatten, dtype=dtype) as rec, torch.no_grad():
             for i, start in enumerate(range(0, xt.shape[0], batch_size), start=1):
-                model(xt[start:start + batch_size].to(device=dev, dtype=in_dtype))
+                model(xt[start : start + batch_size].to(device=dev, dtype=in_dtype))
                 wrong = {name: c for name, c in rec.counts().items() if c != i}
                 if wrong:
-                    raise ValueError(f"each recorded layer must run exactly once per forward pass; after "
-                                     f"{i} batch(es) the hooks fired {wrong} times")
+                    raise ValueError(
+                        f"each recorded layer must run exactly once per forward pass; after "
+                        f"{i} batch(es) the hooks fired {wrong} times"
+                    )
             return rec.result()
     finally:
         model.train(was_training)
-

@@ -45,8 +45,9 @@ def saxe_schedule(n_epochs: int) -> np.ndarray:
     """
     n = check_int(n_epochs, "n_epochs", minimum=0)
     e = np.arange(n + 1, dtype=np.int64)
-    keep = np.where(e < 20, True,
-                    np.where(e < 100, e % 5 == 0, np.where(e < 2000, e % 20 == 0, e % 100 == 0)))
+    keep = np.where(
+        e < 20, True, np.where(e < 100, e % 5 == 0, np.where(e < 2000, e % 20 == 0, e % 100 == 0))
+    )
     keep[-1] = True
     return e[keep]
 
@@ -68,4 +69,3 @@ def resolve_schedule(schedule: str | Sequence[int], n_epochs: int) -> np.ndarray
     if bad:
         raise ValueError(f"schedule holds epochs {bad} beyond n_epochs={n}")
     return np.unique(np.array(epochs, dtype=np.int64))
-

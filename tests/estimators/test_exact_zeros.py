@@ -11,7 +11,7 @@ import pytest
 
 import ibcore
 
-SAME = np.zeros((16, 3))           # 16 identical points
+SAME = np.zeros((16, 3))  # 16 identical points
 LABELS = np.arange(16) % 2
 
 

@@ -46,7 +46,9 @@ def _ref_ksg(x: np.ndarray, y: np.ndarray, k: int) -> float:
     dx, dy = _pairwise(x.reshape(n, -1), math.inf), _pairwise(y.reshape(n, -1), math.inf)
     eps = np.sort(np.maximum(dx, dy), axis=1)[:, k - 1]
     nx, ny = (dx < eps[:, None]).sum(1), (dy < eps[:, None]).sum(1)
-    return special.digamma(k) + special.digamma(n) - np.mean(special.digamma(nx + 1) + special.digamma(ny + 1))
+    return (
+        special.digamma(k) + special.digamma(n) - np.mean(special.digamma(nx + 1) + special.digamma(ny + 1))
+    )
 
 
 def _ref_kl_j(x: np.ndarray, j: int) -> float:
@@ -227,16 +229,18 @@ def test_wkl_weights_satisfy_constraints(k, d):
     j = np.arange(1, k + 1)
     assert w.shape == (k,)
     assert w.sum() == pytest.approx(1.0, abs=1e-10)
-    for l in range(1, d // 4 + 1):
-        g = np.exp(special.gammaln(j + 2 * l / d) - special.gammaln(j))
-        # constraint rows are O(k^(2l/d)); the weights can be O(1e3): absolute 1e-8 on the sum
+    for m in range(1, d // 4 + 1):
+        g = np.exp(special.gammaln(j + 2 * m / d) - special.gammaln(j))
+        # constraint rows are O(k^(2m/d)); the weights can be O(1e3): absolute 1e-8 on the sum
         assert np.dot(w, g) == pytest.approx(0.0, abs=1e-8)
     support = {i * k // d for i in range(1, d + 1)}
     assert all(w[jj - 1] == 0 for jj in j if jj not in support)
     # minimum norm: orthogonal to the null space of the constraints on the support
     cols = np.array(sorted(support - {0}))
-    a = np.vstack([np.ones(cols.size)] + [np.exp(special.gammaln(cols + 2 * l / d) - special.gammaln(cols))
-                                          for l in range(1, d // 4 + 1)])
+    a = np.vstack(
+        [np.ones(cols.size)]
+        + [np.exp(special.gammaln(cols + 2 * m / d) - special.gammaln(cols)) for m in range(1, d // 4 + 1)]
+    )
     assert np.allclose(np.linalg.lstsq(a, np.eye(a.shape[0])[0], rcond=None)[0], w[cols - 1], atol=1e-8)
 
 

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 import torch
 
-from ibcore.interface import MIEstimator
 from ibcore.estimators.neural import (
     AAMINE,
     MINE,
@@ -20,6 +19,7 @@ from ibcore.estimators.neural import (
     mi_noisy_layer,
 )
 from ibcore.ground_truth import gaussian_pair, noisy_linear_gaussian_mi
+from ibcore.interface import MIEstimator
 
 FAST = dict(hidden=(32, 32), n_iter=400, batch_size=256, lr=3e-3)
 W = np.array([[1.0, 0.5, -0.3], [0.2, -0.8, 0.6]])

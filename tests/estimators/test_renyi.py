@@ -10,7 +10,6 @@ import torch
 from ibcore.estimators.renyi import entropy_renyi, joint_entropy_renyi, mi_renyi, renyi_kernel_width
 from ibcore.ground_truth import gaussian_pair
 
-
 # eigvalsh spun badly on a loaded 2-core machine (13 s vs 0.04 s for N = 600 with one thread)
 pytestmark = pytest.mark.usefixtures("one_thread")
 

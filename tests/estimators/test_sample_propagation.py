@@ -109,7 +109,7 @@ def test_mi_decreases_as_beta_grows(gaussian_x):
     x = gaussian_x[:300]
     mis = [mi_sample_propagation(x, linear(A1), b, n_mc=10).mi for b in (0.1, 0.3, 1.0, 3.0)]
     # True MI drops by >= 0.2 nats per step here; MC se is ~0.01, so the order cannot flip by noise.
-    assert all(a > b for a, b in zip(mis, mis[1:])), mis
+    assert all(a > b for a, b in zip(mis, mis[1:], strict=False)), mis
     assert mis[0] <= math.log(300) + 0.05  # X uniform on 300 points: I <= log 300
 
 
@@ -137,8 +137,9 @@ def test_stacked_linear_gaussian_matches_closed_form(gaussian_x):
     cov_t = A2 @ A1 @ SIGMA_X @ A1.T @ A2.T + b1**2 * A2 @ A2.T + b2**2 * np.eye(2)
     cov_n = b1**2 * A2 @ A2.T + b2**2 * np.eye(2)
     truth = 0.5 * (np.linalg.slogdet(cov_t)[1] - np.linalg.slogdet(cov_n)[1])
-    r = mi_sample_propagation(gaussian_x[:200], [linear(A1), linear(A2)], [b1, b2],
-                              n_samples_per_x=10, n_mc=10)
+    r = mi_sample_propagation(
+        gaussian_x[:200], [linear(A1), linear(A2)], [b1, b2], n_samples_per_x=10, n_mc=10
+    )
     # With r = 10 propagated samples per input, each conditional mixture is a 10-sample plug-in
     # of N(A2 A1 x, cov_n) (error O((log r)^{1/2}/sqrt r); measured -0.043 nats), and h(T) has
     # the m = 200 plug-in error (measured -0.018): 0.1 nats covers either with room for MC noise.
@@ -173,8 +174,9 @@ def test_layer_index_selects_layer(gaussian_x):
     first = mi_sample_propagation(x, net, 0.5, layer_index=0, n_mc=10)
     alone = mi_sample_propagation(x, net[0], 0.5, n_mc=10)
     assert first == alone
-    assert mi_sample_propagation(x, net, 0.5, layer_index=-1, n_samples_per_x=3, n_mc=3) == \
-        mi_sample_propagation(x, net, 0.5, layer_index=1, n_samples_per_x=3, n_mc=3)
+    assert mi_sample_propagation(
+        x, net, 0.5, layer_index=-1, n_samples_per_x=3, n_mc=3
+    ) == mi_sample_propagation(x, net, 0.5, layer_index=1, n_samples_per_x=3, n_mc=3)
 
 
 # ------------------------------------------------------------------------------------ errors

@@ -326,11 +326,10 @@ def _true_mi(d: int) -> float:
 
 def _diff_note(row: Row, rows: list[Row]) -> str:
     if row.name == "mi_wkl" and row.status == "ok":
-        from ibcore.estimators.knn import _wkl_weights
+        from ibcore.estimators.knn import wkl_weights
 
         norms = ", ".join(
-            f"{dd}-D {float((_wkl_weights(5, dd) ** 2).sum() ** 0.5):.3g}"
-            for dd in sorted({row.d, 2 * row.d})
+            f"{dd}-D {float((wkl_weights(5, dd) ** 2).sum() ** 0.5):.3g}" for dd in sorted({row.d, 2 * row.d})
         )
         return f"weight norms (k=5): {norms}"
     partner = {"kdtree_ksg": "mi_ksg", "mi_ksg_brute": "mi_ksg", "mi_ksg_k3_sk": "sklearn_mir"}.get(row.name)

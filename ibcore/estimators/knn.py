@@ -50,7 +50,7 @@ from sklearn.neighbors import KDTree
 
 from ibcore._validation import as_2d, check_choice, check_int, check_positive, check_xy
 
-__all__ = ["entropy_kl", "entropy_wkl", "mi_kl", "mi_ksg", "mi_wkl"]
+__all__ = ["entropy_kl", "entropy_wkl", "mi_kl", "mi_ksg", "mi_wkl", "wkl_weights"]
 
 METHODS = ("auto", "tree", "brute", "sort")
 # KDTree leaf sizes (the answer does not depend on them). CPU time of Chebyshev queries on
@@ -299,7 +299,7 @@ def _mean_log_knn(z: torch.Tensor, k: int, cols: np.ndarray, name: str, opts: di
 
 
 @functools.cache
-def _wkl_weights(k: int, d: int) -> np.ndarray:
+def wkl_weights(k: int, d: int) -> np.ndarray:
     r"""Minimum-norm weights of the weighted KL estimator (Berrett, Samworth & Yuan 2019).
 
     The weights w in R^k satisfy
@@ -352,7 +352,7 @@ def _entropy_kl(z: torch.Tensor, k: int, opts: dict, name: str) -> float:
 
 def _entropy_wkl(z: torch.Tensor, k: int, opts: dict, name: str) -> float:
     n, d = z.shape
-    w = _wkl_weights(k, d)
+    w = wkl_weights(k, d)
     norm = float(np.linalg.norm(w))
     if norm > _WKL_WARN_NORM:
         warnings.warn(

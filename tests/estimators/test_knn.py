@@ -18,7 +18,7 @@ from scipy import special, stats
 from sklearn.feature_selection import mutual_info_regression
 from sklearn.preprocessing import scale
 
-from ibcore.estimators.knn import _wkl_weights, entropy_kl, entropy_wkl, mi_kl, mi_ksg, mi_wkl
+from ibcore.estimators.knn import entropy_kl, entropy_wkl, mi_kl, mi_ksg, mi_wkl, wkl_weights
 from ibcore.ground_truth import (
     correlated_gaussians,
     gaussian_entropy,
@@ -79,7 +79,7 @@ def test_entropy_kl_matches_naive_definition(d, k):
 @pytest.mark.parametrize("d,k", [(2, 5), (4, 5), (6, 8), (8, 5)])
 def test_entropy_wkl_is_the_weighted_sum_of_kl_estimates(d, k):
     x = np.random.default_rng(d).standard_normal((300, d))
-    w = _wkl_weights(k, d)
+    w = wkl_weights(k, d)
     ref = sum(w[j - 1] * _ref_kl_j(x, j) for j in range(1, k + 1) if w[j - 1] != 0)
     # The weights reach norm ~16 at d=8, k=5; 1e-9 covers the amplified rounding.
     assert entropy_wkl(x, k=k, device="cpu") == pytest.approx(ref, abs=1e-9)
@@ -225,7 +225,7 @@ def test_entropy_wkl_equals_kl_k_for_d_at_most_3():
 # ----------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("k,d", [(5, 4), (5, 5), (5, 8), (10, 8), (20, 8), (5, 12), (50, 12), (7, 16)])
 def test_wkl_weights_satisfy_constraints(k, d):
-    w = _wkl_weights(k, d)
+    w = wkl_weights(k, d)
     j = np.arange(1, k + 1)
     assert w.shape == (k,)
     assert w.sum() == pytest.approx(1.0, abs=1e-10)
@@ -246,13 +246,13 @@ def test_wkl_weights_satisfy_constraints(k, d):
 
 @pytest.mark.parametrize("d", [1, 2, 3])
 def test_wkl_weights_low_dimension_are_unweighted_kth(d):
-    w = _wkl_weights(6, d)
+    w = wkl_weights(6, d)
     assert w.tolist() == [0, 0, 0, 0, 0, 1]
     assert not w.flags.writeable  # cached: must not be mutable
 
 
 def test_wkl_weights_cached():
-    assert _wkl_weights(5, 8) is _wkl_weights(5, 8)
+    assert wkl_weights(5, 8) is wkl_weights(5, 8)
 
 
 def test_wkl_needs_enough_neighbours():

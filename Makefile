@@ -115,6 +115,7 @@ references: $(STAMP)
 	$(PY) -m ibcore.bookgen --strip-reference tests/notebooks/*.ipynb
 
 bench: $(STAMP)
+	IBCORE_PROGRESS=0 $(PY) benchmarks/speed.py
 	$(PY) benchmarks/estimators.py
 	$(PY) benchmarks/training.py
 

@@ -61,21 +61,13 @@ WARMUP = 64  # samples of the untimed warm-up call
 
 
 # --------------------------------------------------------------------------------------------
-# the baseline: plain scikit-learn KDTree KSG (one thread)
+# the baseline: plain scikit-learn KDTree KSG (one thread), shared with benchmarks/speed.py
 # --------------------------------------------------------------------------------------------
 def kdtree_ksg(x, y, k: int = 5) -> float:
     """KSG (algorithm 1) with sklearn KDTrees, Chebyshev metric, single-threaded: the usual recipe."""
-    import numpy as np
-    from scipy.special import digamma
-    from sklearn.neighbors import KDTree
+    from ibcore.benchmark import kdtree_ksg as anchor
 
-    n = len(x)
-    xy = np.hstack([x, y])
-    eps = KDTree(xy, metric="chebyshev").query(xy, k=k + 1)[0][:, -1]
-    r = np.nextafter(eps, 0)
-    nx = KDTree(x, metric="chebyshev").query_radius(x, r, count_only=True) - 1
-    ny = KDTree(y, metric="chebyshev").query_radius(y, r, count_only=True) - 1
-    return float(digamma(n) + digamma(k) - np.mean(digamma(nx + 1) + digamma(ny + 1)))
+    return anchor(x, y, k=k)
 
 
 def _sklearn_preprocess(x, y, random_state: int = 0):

@@ -2,11 +2,16 @@
 
 Each public function validates its input once, up front, and raises an error that names the
 argument and says what it got: ``TypeError`` for the wrong kind of object, ``ValueError`` for the
-wrong shape or values (NaN/inf, empty input, mismatched sample counts, too few samples).
+wrong shape or values (NaN/inf, empty input, mismatched sample counts, too few samples, ragged
+lists, values out of the range of the dtype an estimator computes in). Inputs are read as real
+numbers only (complex values and strings are refused, in tensors, arrays and lists alike) and
+are detached from any autograd graph. :func:`scale_safe_moments` gives the column moments that
+standardising estimators share, right at any finite scale.
 """
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -16,6 +21,7 @@ import torch
 from ibcore._device import resolve_device
 
 __all__ = [
+    "as_tensor",
     "as_2d",
     "as_layer_batch",
     "check_xy",
@@ -23,28 +29,93 @@ __all__ = [
     "as_groups",
     "check_positive",
     "check_int",
+    "check_bool",
     "check_choice",
+    "scale_safe_moments",
 ]
 
 
+# numpy dtype kinds read as numbers: bool, signed and unsigned integers, reals. Complex values are
+# refused (every estimator would silently drop the imaginary part), strings too (numpy would read a
+# list of numeric strings as numbers, while a string array is refused: one rule for both).
+_REAL_KINDS = "biuf"
+
+
+def _refuse_kind(kind: str, dtype: Any, name: str, what: str) -> None:
+    if kind == "c":
+        raise TypeError(
+            f"{name} must hold real numbers, got {what} of complex dtype {dtype}; the estimators "
+            "would drop the imaginary part: pass x.real, x.abs() or the two parts as columns"
+        )
+    if kind in "USa":
+        raise TypeError(
+            f"{name} must hold numbers, got {what} of strings (dtype {dtype}); strings are not "
+            "read as numbers: convert them first, e.g. np.asarray(x, dtype=float)"
+        )
+    if kind not in _REAL_KINDS:
+        raise TypeError(f"{name} must hold numbers, got {what} of dtype {dtype}")
+
+
+def _ragged_message(x: list | tuple, name: str) -> str:
+    """Say where a nested list stops being rectangular (numpy only says 'inhomogeneous shape')."""
+    lengths = [len(r) if isinstance(r, (list, tuple, np.ndarray, torch.Tensor)) else None for r in x]
+    for i, n_i in enumerate(lengths[1:], start=1):
+        if n_i != lengths[0]:
+
+            def says(n: int | None) -> str:
+                return "a single value" if n is None else f"{n} value{'' if n == 1 else 's'}"
+
+            return (
+                f"{name} is a ragged list: row 0 holds {says(lengths[0])}, row {i} holds "
+                f"{says(n_i)}; every row must hold the same number of values (shape (N, d))"
+            )
+    return f"{name} is a ragged nested list (its rows differ in length or depth); give shape (N, d)"
+
+
+def _numpy_to_tensor(arr: np.ndarray) -> torch.Tensor:
+    """A numpy array of real numbers as a tensor (kept 0-D; dtypes torch lacks are widened)."""
+    if arr.dtype.kind == "u" and arr.dtype.itemsize > 1:  # torch has no arithmetic on uint16..64
+        too_big = arr.dtype.itemsize == 8 and arr.size and int(arr.max()) >= 2**63
+        arr = arr.astype(np.float64 if too_big else np.int64)
+    elif arr.dtype.kind == "f" and arr.dtype.itemsize > 8:  # long double
+        arr = arr.astype(np.float64)
+    # ascontiguousarray makes a 0-D array 1-D: keep the shape, so 0-D input gets the ndim error
+    return torch.from_numpy(np.ascontiguousarray(arr).reshape(arr.shape))
+
+
 def _to_tensor(x: Any, name: str) -> torch.Tensor:
+    """``x`` as a detached real tensor; lists become float64. Refuses complex, strings, ragged lists."""
     if isinstance(x, torch.Tensor):
-        return x
+        if x.is_complex():
+            _refuse_kind("c", x.dtype, name, "a tensor")
+        # detached: an input that requires grad must not tie the estimator's graph to the caller's
+        return x.detach()
     if isinstance(x, np.ndarray):
-        if x.dtype == object or not (np.issubdtype(x.dtype, np.number) or x.dtype == np.bool_):
-            raise TypeError(f"{name} must hold numbers, got a numpy array of dtype {x.dtype}")
-        # ascontiguousarray makes a 0-D array 1-D: keep the shape, so 0-D input gets the ndim error
-        return torch.from_numpy(np.ascontiguousarray(x).reshape(x.shape))
+        _refuse_kind(x.dtype.kind, x.dtype, name, "a numpy array")
+        return _numpy_to_tensor(x)
     if isinstance(x, (list, tuple)):
         try:
-            arr = np.asarray(x, dtype=np.float64)
-        except (TypeError, ValueError) as err:
+            arr = np.asarray(x)
+        except (TypeError, ValueError, RuntimeError) as err:
+            if isinstance(err, ValueError) and ("inhomogeneous" in str(err) or "sequence" in str(err)):
+                raise ValueError(_ragged_message(x, name)) from None
             raise TypeError(
-                f"{name} must be a numeric array, got a {type(x).__name__} that numpy "
-                f"cannot turn into numbers: {err}"
+                f"{name} must be a numeric array, got a {type(x).__name__} that numpy cannot turn "
+                f"into numbers: {err}"
             ) from None
-        return torch.from_numpy(arr)
+        _refuse_kind(arr.dtype.kind, arr.dtype, name, f"a {type(x).__name__}")
+        return torch.from_numpy(arr.astype(np.float64))
     raise TypeError(f"{name} must be a torch.Tensor or numpy.ndarray, got {type(x).__name__}")
+
+
+def as_tensor(x: Any, name: str = "x") -> torch.Tensor:
+    """Return ``x`` (tensor, array or nested list of real numbers, any shape) as a detached tensor.
+
+    The reading rules of every other check here: complex values, strings and ragged lists are
+    refused with a message naming ``name``; lists become float64. Shape and values are not
+    checked: use it where the shape decides how the input is read, then validate accordingly.
+    """
+    return _to_tensor(x, name)
 
 
 def as_2d(
@@ -69,6 +140,14 @@ def as_2d(
         ``None`` keeps a tensor on its own device and sends numpy input to :func:`resolve_device`.
     dtype : torch.dtype or None, default torch.float64
         ``None`` keeps a floating dtype and turns integer/bool input into float32.
+
+    Raises
+    ------
+    TypeError
+        Not a tensor, array or list; complex values; strings (in arrays and lists alike).
+    ValueError
+        Wrong ndim (0-D included), empty, NaN/inf, a ragged list, or values that a cast to a
+        narrower ``dtype`` (float64 -> float32) would overflow or flush into subnormals.
     """
     t = _to_tensor(x, name)
     if t.ndim == 1:
@@ -85,11 +164,44 @@ def as_2d(
         dev = t.device if isinstance(x, torch.Tensor) else resolve_device(None)
     else:
         dev = resolve_device(device)
-    t = t.to(device=dev, dtype=dtype)
-    if not bool(torch.isfinite(t).all()):
+    if t.is_floating_point() and not bool(torch.isfinite(t).all()):
         n_bad = int((~torch.isfinite(t)).sum())
         raise ValueError(f"{name} contains {n_bad} NaN or infinite value(s)")
+    narrowing = (
+        t.is_floating_point()
+        and dtype.is_floating_point
+        and torch.finfo(dtype).max < torch.finfo(t.dtype).max
+    )
+    src = t
+    t = t.to(device=dev, dtype=dtype)
+    if narrowing:
+        _check_cast_range(src, t, name)
     return t
+
+
+def _check_cast_range(src: torch.Tensor, t: torch.Tensor, name: str) -> None:
+    """Refuse values that a cast to a narrower float type turned into inf or flushed towards 0.
+
+    A column whose largest magnitude is below the target's smallest normal number would be held
+    in subnormals (or zeros) with almost no precision left, so it is refused too.
+    """
+    fi = torch.finfo(t.dtype)
+    if not bool(torch.isfinite(t).all()):
+        big = float(src.abs().max())
+        raise ValueError(
+            f"{name} has values up to {big:.3g} in magnitude, beyond the range of {t.dtype} "
+            f"(max {fi.max:.3g}) in which this estimator computes; rescale {name} (mutual "
+            "information does not change under rescaling)"
+        )
+    col_max = src.abs().reshape(-1, src.shape[-1]).amax(dim=0)
+    lost = (col_max > 0) & (col_max < fi.tiny)
+    if bool(lost.any()):
+        small = float(col_max[lost].max())
+        raise ValueError(
+            f"{name} has column(s) whose values are all below {small:.3g} in magnitude, under the "
+            f"smallest normal {t.dtype} ({fi.tiny:.3g}) in which this estimator computes; rescale "
+            f"{name} (mutual information does not change under rescaling)"
+        )
 
 
 def as_layer_batch(
@@ -163,8 +275,12 @@ def check_labels(
             raise ValueError(f"{name} contains NaN or infinite values")
         if not bool((t == t.round()).all()):
             raise ValueError(f"{name} must hold discrete labels (whole numbers), got non-integer floats")
-    elif t.is_complex():
-        raise TypeError(f"{name} must hold integer labels, got dtype {t.dtype}")
+        big = float(t.abs().max())
+        if big > 2.0**53:  # beyond 2**53 a float cannot tell neighbouring integers apart
+            raise ValueError(
+                f"{name} holds float labels up to {big:.3g} in magnitude; floats are exact integers "
+                f"only up to 2**53 = {2**53}: pass integer labels (e.g. an int64 array)"
+            )
     if n is not None and t.shape[0] != n:
         raise ValueError(f"{name} has {t.shape[0]} labels, expected {n} (one per sample)")
     dev = t.device if (device is None and isinstance(y, torch.Tensor)) else resolve_device(device)
@@ -186,8 +302,6 @@ def as_groups(
         raise ValueError(f"{name} must have a sample axis (N,) or (N, ...), got a 0-D value")
     if t.numel() == 0:
         raise ValueError(f"{name} is empty (shape {tuple(t.shape)})")
-    if t.is_complex():
-        raise TypeError(f"{name} must hold real numbers, got dtype {t.dtype}")
     if t.is_floating_point() and not bool(torch.isfinite(t).all()):
         raise ValueError(f"{name} contains NaN or infinite values")
     if n is not None and t.shape[0] != n:
@@ -218,6 +332,38 @@ def check_int(value: Any, name: str, *, minimum: int | None = None) -> int:
     if minimum is not None and v < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {v}")
     return v
+
+
+def check_bool(value: Any, name: str) -> bool:
+    """Return ``value`` if it is a bool (``numpy.bool_`` too), else raise a ``TypeError``.
+
+    Strings such as ``"no"`` and numbers are refused: ``bool("no")`` is True.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def scale_safe_moments(t: torch.Tensor, dim: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean and (unbiased) standard deviation along ``dim``, right at any finite scale.
+
+    ``torch.mean``/``torch.std`` overflow to inf or nan when the squares (or sums) of large values
+    exceed the dtype's range (e.g. float64 data of size 1e160), and return 0 when the squares of
+    tiny values underflow (1e-170). Only where that happened are the moments recomputed on the
+    data divided by its largest magnitude, so ordinary data get torch's own values bit for bit.
+    """
+    mean, std = t.mean(dim=dim), t.std(dim=dim)
+    fi = torch.finfo(t.dtype)
+    redo_mean = ~torch.isfinite(mean)
+    redo_std = ~torch.isfinite(std) | (std < math.sqrt(fi.tiny) * 2.0**30)
+    if bool(redo_mean.any()) or bool(redo_std.any()):
+        m = t.abs().amax(dim=dim, keepdim=True)
+        m = torch.where(m > 0, m, torch.ones_like(m))
+        u = t / m
+        m = m.squeeze(dim)
+        mean = torch.where(redo_mean, u.mean(dim=dim) * m, mean)
+        std = torch.where(redo_std, u.std(dim=dim) * m, std)
+    return mean, std
 
 
 def check_choice(value: Any, name: str, choices: tuple[str, ...] | list[str]) -> str:

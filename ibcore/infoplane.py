@@ -13,17 +13,23 @@ Any estimator of :mod:`ibcore` can be handed over as it is, and so can a user's 
   and :class:`~ibcore.estimators.sample_propagation.SamplePropagation` have their own too;
 * any other :class:`~ibcore.interface.MIEstimator` (``estimate(x, y) -> float``, e.g. a
   :class:`~ibcore.estimators.neural.MINE`) or a plain function ``fn(x, y, **options) -> float``
-  (``mi_ksg``, ``mi_kl``, ``mi_wkl``, ``mi_edge``, ``mi_renyi``, a user's function) goes through the
+  (``mi_ksg``, ``mi_kl``, ``mi_wkl``, ``mi_edge``, a user's function) goes through the
   one adapter :class:`PairwiseMI`: I(X;L) = est(x, L), I(Y;L) = est(one-hot y, L), epoch by epoch;
 * the functions of the layer estimators (``mi_binning``, ``mi_kde``, ``mi_decision_rule``,
-  ``mi_sample_propagation``, ``mi_mine``, ``mi_noisy_layer``) stand for their estimator classes,
-  built with the options given: ``as_layer_estimator(mi_kde, noise_var=0.1)`` is ``KDE(noise_var=0.1)``.
+  ``mi_sample_propagation``, ``mi_mine``, ``mi_noisy_layer``, ``mi_renyi``) stand for their
+  estimator classes, built with the options given: ``as_layer_estimator(mi_kde, noise_var=0.1)``
+  is ``KDE(noise_var=0.1)``, ``as_layer_estimator(mi_renyi, n_subsample=512)`` is
+  ``Renyi(n_subsample=512)`` (the matrix-based Renyi MI on a fixed subsample of the inputs).
+
+The (run, estimator, layer) jobs run in this process, in local worker processes (``n_jobs``) or
+on a dask.distributed cluster (``client``), with the same frame whichever runs them.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+import os
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +42,7 @@ from ibcore.estimators.binning import Binning, mi_binning
 from ibcore.estimators.decision import DecisionRule, mi_decision_rule
 from ibcore.estimators.kde import KDE, mi_kde
 from ibcore.estimators.neural import AAMINE, MINE, mi_mine, mi_noisy_layer
+from ibcore.estimators.renyi import Renyi, mi_renyi
 from ibcore.estimators.sample_propagation import SamplePropagation, mi_sample_propagation
 from ibcore.interface import IXL, IYL, LayerEstimator, MIEstimator
 
@@ -46,6 +53,7 @@ __all__ = [
     "KDE",
     "DecisionRule",
     "PairwiseMI",
+    "Renyi",
     "as_layer_estimator",
     "information_plane",
 ]
@@ -58,6 +66,7 @@ _FUNCTION_CLASSES = {
     mi_sample_propagation: SamplePropagation,
     mi_mine: MINE,
     mi_noisy_layer: AAMINE,
+    mi_renyi: Renyi,
 }
 
 
@@ -178,59 +187,61 @@ def _as_list(obj: Any) -> list[Any]:
     return [obj]
 
 
-def information_plane(
-    runs: Any,
-    estimators: Any,
-    *,
-    layers: Iterable[str] | None = None,
-    epochs: Iterable[int] | None = None,
-    progress: bool = True,
-) -> pd.DataFrame:
-    """Compute I(X;L) and I(Y;L) for every layer and recorded epoch of one or several runs.
+@dataclass
+class _Job:
+    """One (run, estimator, layer) of an information plane: what a worker needs, and the row keys."""
 
-    Parameters
-    ----------
-    runs : RecordedRun or list of RecordedRun
-        Recorded runs (e.g. several seeds of one configuration).
-    estimators : estimator, list of them, or mapping name -> estimator
-        Any estimator of :mod:`ibcore` or a user's ``estimate(x, y) -> float`` object or function
-        (see :func:`as_layer_estimator`), e.g. ``Binning()``, ``[Binning(), KDE(noise_var=0.1)]``,
-        ``mi_ksg``, ``MINE(n_iter=500)``, ``{"ksg k=3": PairwiseMI(mi_ksg, {"k": 3})}``.
-    layers : iterable of str, optional
-        Subset of the recorded layers (default: all, in network order).
-    epochs : iterable of int, optional
-        Subset of the recorded epochs (default: all).
-    progress : bool
-        Show a tqdm bar over (run, estimator, layer).
+    name: str
+    estimator: Any
+    seed: Any
+    layer: str
+    layer_index: int
+    epochs: np.ndarray
+    acts: torch.Tensor  # (E, N, d) float32
+    x: torch.Tensor
+    y: torch.Tensor
 
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``estimator, seed, layer, layer_index, epoch, I(X;L), I(Y;L)`` (nats) and any
-        extra columns an estimator returns.
-    """
-    runs = _as_list(runs)
-    layers = list(layers) if layers is not None else None
-    if not runs:
-        raise ValueError("runs is empty")
-    if isinstance(estimators, Mapping):
-        named = list(estimators.items())
-    else:
-        named = [(None, e) for e in _as_list(estimators)]
-    if not named:
-        raise ValueError("estimators is empty")
-    named = [(name, as_layer_estimator(est)) for name, est in named]
-    named = [(name if name is not None else est.name, est) for name, est in named]
-    names = [name for name, _ in named]
-    dup = sorted({n for n in names if names.count(n) > 1})
-    if dup:
-        raise ValueError(f"several estimators are named {dup}: give a mapping name -> estimator")
 
-    frames = []
-    jobs = [(run, name, est) for run in runs for name, est in named]
-    total = sum(len(layers) if layers is not None else len(r.layers) for r, _, _ in jobs)
-    bar = progress_bar(total=total, desc="information plane", enabled=progress, leave=False)
-    for run, name, est in jobs:
+def _run_layer_job(estimator: Any, acts: Any, x: Any, y: Any, threads: int | None) -> dict[str, Any]:
+    """A worker's task: ``estimator.estimate_layer``, with ``threads`` torch threads when given."""
+    if threads is None:
+        return dict(estimator.estimate_layer(acts, x=x, y=y))
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        return dict(estimator.estimate_layer(acts, x=x, y=y))
+    finally:
+        torch.set_num_threads(before)
+
+
+def _cpu_count() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _check_executor(n_jobs: Any, client: Any) -> int:
+    """The number of local worker processes (1: in this process); validates ``n_jobs`` and ``client``."""
+    if n_jobs is None:
+        n_jobs = 1
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
+        raise ValueError(f"n_jobs must be a positive int or -1 (every CPU), got {n_jobs!r}")
+    if client is not None:
+        if not (hasattr(client, "submit") and hasattr(client, "scatter")):
+            raise TypeError(
+                "client must be a dask.distributed.Client (with submit and scatter), "
+                f"got {type(client).__name__}"
+            )
+        if n_jobs != 1:
+            raise ValueError("give either n_jobs (local processes) or client (a dask cluster), not both")
+    return _cpu_count() if n_jobs == -1 else n_jobs
+
+
+def _plan(runs: list[Any], named: list[tuple[str, Any]], layers: list[str] | None, epochs: Any) -> list[_Job]:
+    """Every (run, estimator, layer) job in the frame's order, the arguments checked up front."""
+    jobs = []
+    for run in runs:
         use_layers = layers if layers is not None else list(run.layers)
         missing = [name_ for name_ in use_layers if name_ not in run.activations]
         if missing:
@@ -246,29 +257,164 @@ def information_plane(
             idx = np.arange(run_epochs.size)
         y = torch.as_tensor(run.y_eval).long()
         x = torch.as_tensor(run.x_eval).float()
-        for li, layer in enumerate(use_layers):
-            acts = torch.as_tensor(run.activations[layer])[torch.as_tensor(idx)].float()
-            cols = est.estimate_layer(acts, x=x, y=y)
-            frame = pd.DataFrame(
-                {
-                    "estimator": name,
-                    "seed": run.seed,
-                    "layer": layer,
-                    "layer_index": run.layers.index(layer) + 1 if layer in run.layers else li + 1,
-                    "epoch": run_epochs[idx],
-                }
+        acts = {
+            layer: torch.as_tensor(run.activations[layer])[torch.as_tensor(idx)].float()
+            for layer in use_layers
+        }
+        for name, est in named:
+            for li, layer in enumerate(use_layers):
+                index = run.layers.index(layer) + 1 if layer in run.layers else li + 1
+                jobs.append(_Job(name, est, run.seed, layer, index, run_epochs[idx], acts[layer], x, y))
+    return jobs
+
+
+def _results_local(jobs: list[_Job], n_jobs: int) -> Iterator[dict[str, Any]]:
+    """Results in job order: here (n_jobs = 1) or from ``n_jobs`` joblib (loky) worker processes.
+
+    Each worker process gets an equal share of this machine's CPUs as torch threads, so the
+    workers do not oversubscribe the cores between them.
+    """
+    if n_jobs == 1:
+        for job in jobs:
+            yield _run_layer_job(job.estimator, job.acts, job.x, job.y, None)
+        return
+    from joblib import Parallel, delayed  # a dependency of scikit-learn
+
+    threads = max(1, _cpu_count() // n_jobs)
+    parallel = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator")
+    yield from parallel(delayed(_run_layer_job)(j.estimator, j.acts, j.x, j.y, threads) for j in jobs)
+
+
+def _results_dask(jobs: list[_Job], client: Any) -> Iterator[dict[str, Any]]:
+    """Results in job order from a dask.distributed cluster: one task per job.
+
+    Each run's inputs and labels and each recorded layer are sent to the cluster once
+    (``client.scatter``), however many estimators use them. Torch threads are left as the
+    workers set them (dask's nanny starts worker processes with ``OMP_NUM_THREADS=1``).
+    """
+    sent: dict[int, Any] = {}
+
+    def scatter(t: torch.Tensor) -> Any:
+        if id(t) not in sent:
+            sent[id(t)] = client.scatter(t)
+        return sent[id(t)]
+
+    futures = [
+        client.submit(
+            _run_layer_job, j.estimator, scatter(j.acts), scatter(j.x), scatter(j.y), None, pure=False
+        )
+        for j in jobs
+    ]
+    for fut in futures:
+        yield fut.result()
+
+
+def _frame(job: _Job, cols: Mapping[str, Any]) -> pd.DataFrame:
+    """The rows of one job, its estimator's answer checked (one finite value per epoch)."""
+    frame = pd.DataFrame(
+        {
+            "estimator": job.name,
+            "seed": job.seed,
+            "layer": job.layer,
+            "layer_index": job.layer_index,
+            "epoch": job.epochs,
+        }
+    )
+    n = len(job.epochs)
+    for key, values in cols.items():
+        values = np.asarray(values, dtype=np.float64)
+        if values.shape != (n,):
+            raise ValueError(
+                f"estimator {job.name!r} returned {key!r} of shape {values.shape} for "
+                f"{n} epochs of layer {job.layer!r}; expected ({n},)"
             )
-            for key, values in cols.items():
-                values = np.asarray(values, dtype=np.float64)
-                if values.shape != (len(idx),):
-                    raise ValueError(
-                        f"estimator {name!r} returned {key!r} of shape {values.shape} for "
-                        f"{len(idx)} epochs of layer {layer!r}; expected ({len(idx)},)"
-                    )
-                if not np.isfinite(values).all():
-                    raise ValueError(f"estimator {name!r} returned non-finite {key!r} for layer {layer!r}")
-                frame[key] = values
-            frames.append(frame)
-            bar.update(1)
+        if not np.isfinite(values).all():
+            raise ValueError(f"estimator {job.name!r} returned non-finite {key!r} for layer {job.layer!r}")
+        frame[key] = values
+    return frame
+
+
+def information_plane(
+    runs: Any,
+    estimators: Any,
+    *,
+    layers: Iterable[str] | None = None,
+    epochs: Iterable[int] | None = None,
+    progress: bool = True,
+    n_jobs: int | None = 1,
+    client: Any = None,
+) -> pd.DataFrame:
+    """Compute I(X;L) and I(Y;L) for every layer and recorded epoch of one or several runs.
+
+    The work is one job per (run, estimator, layer) - every recorded epoch of that layer at once
+    - and the jobs run here, in ``n_jobs`` local processes, or on a dask cluster; the frame is
+    the same, row for row and in the same order, whichever runs them.
+
+    Parameters
+    ----------
+    runs : RecordedRun or list of RecordedRun
+        Recorded runs (e.g. several seeds of one configuration).
+    estimators : estimator, list of them, or mapping name -> estimator
+        Any estimator of :mod:`ibcore` or a user's ``estimate(x, y) -> float`` object or function
+        (see :func:`as_layer_estimator`), e.g. ``Binning()``, ``[Binning(), KDE(noise_var=0.1)]``,
+        ``mi_ksg``, ``MINE(n_iter=500)``, ``{"ksg k=3": PairwiseMI(mi_ksg, {"k": 3})}``.
+    layers : iterable of str, optional
+        Subset of the recorded layers (default: all, in network order).
+    epochs : iterable of int, optional
+        Subset of the recorded epochs (default: all).
+    progress : bool
+        Show a tqdm bar over (run, estimator, layer).
+    n_jobs : int, default 1
+        Local worker processes (joblib's loky backend): 1 computes here, -1 uses every CPU.
+        Each worker gets CPUs // n_jobs torch threads. Estimators and your own functions are
+        sent to the workers with cloudpickle, so functions defined in a notebook work too.
+    client : dask.distributed.Client, optional
+        Run the jobs on this dask cluster instead (e.g. a ``dask_jobqueue.SLURMCluster``; see
+        the README). Needs ``pip install "ibcore[dask]"``; not together with ``n_jobs``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``estimator, seed, layer, layer_index, epoch, I(X;L), I(Y;L)`` (nats) and any
+        extra columns an estimator returns.
+
+    Raises
+    ------
+    ValueError
+        Empty ``runs`` or ``estimators``, layers or epochs that were not recorded, duplicate
+        estimator names, a bad ``n_jobs``, or an estimator answering a wrong shape or NaN.
+
+    Notes
+    -----
+    Neural estimators (MINE) draw random numbers: in worker processes their seeds are their own
+    (each estimator object carries its seed), so their answers do not depend on the executor
+    either. Kernel and kNN sums may differ in the last bits between executors when the number
+    of threads differs (summation order).
+    """
+    runs = _as_list(runs)
+    layers = list(layers) if layers is not None else None
+    if not runs:
+        raise ValueError("runs is empty")
+    n_workers = _check_executor(n_jobs, client)
+    if isinstance(estimators, Mapping):
+        named = list(estimators.items())
+    else:
+        named = [(None, e) for e in _as_list(estimators)]
+    if not named:
+        raise ValueError("estimators is empty")
+    named = [(name, as_layer_estimator(est)) for name, est in named]
+    named = [(name if name is not None else est.name, est) for name, est in named]
+    names = [name for name, _ in named]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ValueError(f"several estimators are named {dup}: give a mapping name -> estimator")
+
+    jobs = _plan(runs, named, layers, epochs)
+    results = _results_dask(jobs, client) if client is not None else _results_local(jobs, n_workers)
+    frames = []
+    bar = progress_bar(total=len(jobs), desc="information plane", enabled=progress, leave=False)
+    for job, cols in zip(jobs, results, strict=True):
+        frames.append(_frame(job, cols))
+        bar.update(1)
     bar.close()
     return pd.concat(frames, ignore_index=True)

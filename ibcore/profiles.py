@@ -5,7 +5,8 @@ them, and then calls :func:`setup`, which
 
 1. looks the notebook's sizes up in :data:`PROFILES` under the chosen profile,
 2. applies any parameter the cell (or papermill) set to something other than ``None``,
-3. rejects an unknown profile or parameter, or a value of the wrong type, with a clear error,
+3. rejects an unknown profile or parameter, a value of the wrong type or out of range (see
+   :func:`check_param`), or a bad ``seed``, with a clear error - before anything is seeded or run,
 4. seeds torch/numpy, resolves the device and prints which profile, seeds, device and package
    versions produced the page, and
 5. writes a small JSON record (when ``IBSTUDY_RECORD_DIR`` is set) that the book's status page reads.
@@ -23,6 +24,7 @@ Profiles
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import random
@@ -37,7 +39,7 @@ import torch
 
 from ibcore._device import resolve_device
 
-__all__ = ["PROFILE_NAMES", "PROFILES", "Settings", "setup", "versions"]
+__all__ = ["PROFILE_NAMES", "PROFILES", "Settings", "check_param", "setup", "versions"]
 
 PROFILE_NAMES = ("smoke", "default", "paper")
 
@@ -49,6 +51,84 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
         "smoke": {"n_epochs": 30, "seeds": [0], "n_bins": 30, "train_fraction": 0.85},
         "default": {"n_epochs": 10000, "seeds": [0, 1, 2, 3, 4], "n_bins": 30, "train_fraction": 0.85},
         "paper": {"n_epochs": 10000, "seeds": list(range(50)), "n_bins": 30, "train_fraction": 0.85},
+    },
+    "02_noisy_dnns": {
+        # Goldfeld et al. 2019: noisy SZT 12-10-7-5-4-3-2 tanh nets, Adam, batch 256 (paper: lr 4e-4
+        # as in chapter 0; default: lr 4e-3 so that 1500 epochs reach the late phase), noise std
+        # beta on every hidden layer; I(X;T_l) by sample propagation on a subsample of sp_inputs
+        # inputs at n_record log-spaced epochs; ortho_penalty: lambda of the orthonormality
+        # regulariser (run at the first beta); geometry_inputs: inputs of the class-distance ratio.
+        "smoke": {
+            "n_epochs": 30,
+            "seeds": [0],
+            "betas": [0.005, 0.1],
+            "ortho_penalty": 0.1,
+            "lr": 4e-3,
+            "n_record": 6,
+            "sp_inputs": 32,
+            "sp_samples_per_x": 4,
+            "n_mc": 3,
+            "geometry_inputs": 256,
+            "n_bins": 30,
+            "train_fraction": 0.85,
+        },
+        "default": {
+            "n_epochs": 1500,
+            "seeds": [0],
+            "betas": [0.005, 0.01, 0.05, 0.1],
+            "ortho_penalty": 0.1,
+            "lr": 4e-3,
+            "n_record": 16,
+            "sp_inputs": 256,
+            "sp_samples_per_x": 5,
+            "n_mc": 4,
+            "geometry_inputs": 1024,
+            "n_bins": 30,
+            "train_fraction": 0.85,
+        },
+        "paper": {
+            "n_epochs": 10000,
+            "seeds": [0, 1, 2, 3, 4],
+            "betas": [0.005, 0.01, 0.05, 0.1],
+            "ortho_penalty": 0.1,
+            "lr": 4e-4,
+            "n_record": 40,
+            "sp_inputs": 4096,
+            "sp_samples_per_x": 10,
+            "n_mc": 5,
+            "geometry_inputs": 4096,
+            "n_bins": 30,
+            "train_fraction": 0.85,
+        },
+    },
+    "A1_estimator_speed": {
+        # Appendix: time vs N of the estimators against the anchors' way (ibcore.benchmark).
+        # run_epochs: the SZT run whose information plane is timed (10^4 is chapter 0's run);
+        # anchor_samples: layer-epochs on which Saxe et al.'s kde.py is timed and compared.
+        "smoke": {
+            "kde_sizes": [256, 512, 1024],
+            "ksg_sizes": [1000, 3000],
+            "ksg_dims": [1, 4],
+            "renyi_sizes": [64, 128, 256],
+            "run_epochs": 10,
+            "anchor_samples": 2,
+        },
+        "default": {
+            "kde_sizes": [512, 1024, 2048, 4096],
+            "ksg_sizes": [1000, 3000, 10000, 30000],
+            "ksg_dims": [1, 4],
+            "renyi_sizes": [128, 256, 512, 1024],
+            "run_epochs": 300,
+            "anchor_samples": 6,
+        },
+        "paper": {
+            "kde_sizes": [512, 1024, 2048, 4096],
+            "ksg_sizes": [1000, 10000, 100000],
+            "ksg_dims": [1, 4, 8],
+            "renyi_sizes": [256, 512, 1024, 2048],
+            "run_epochs": 10000,
+            "anchor_samples": 12,
+        },
     },
 }
 
@@ -97,7 +177,9 @@ class Settings:
         runs = list(runs)
         groups: dict[Any, float] = {}
         for r in runs:
-            key = tuple(r.info.get("batched_with") or [r.seed])
+            # seeds trained together share one wall time; a run trained alone is its own group
+            # (several configurations of one seed, e.g. a sweep, are separate runs)
+            key = tuple(r.info.get("batched_with") or [getattr(r, "key", None) or id(r)])
             groups[key] = float(r.wall_time_s)
         cached = sum(bool(getattr(r, "from_cache", False)) for r in runs)
         cost = sum(groups.values())
@@ -155,6 +237,47 @@ def _check_type(name: str, value: Any, default: Any) -> Any:
     return value
 
 
+SEED_MAX = 2**32 - 1  # numpy's legacy seeding (np.random.seed) takes 0..2**32 - 1
+
+
+def _check_seed(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    if not 0 <= value <= SEED_MAX:
+        raise ValueError(f"{name} must be in 0..{SEED_MAX} (numpy's seed range), got {value}")
+    return value
+
+
+def check_param(name: str, value: Any) -> Any:
+    """Check the range of a notebook parameter of the right type; return it (``ValueError`` if not).
+
+    The rules go by name, so every notebook's parameters of these kinds are held to them:
+
+    * ``seeds``: a non-empty list of distinct ints in 0..2**32 - 1;
+    * ``seed`` or a name ending in ``_seed``: an int in 0..2**32 - 1;
+    * a name starting with ``n_`` (``n_epochs``, ``n_bins``, ...): an int >= 1;
+    * a name ending in ``_fraction`` (``train_fraction``): a number strictly between 0 and 1;
+    * any other float: finite.
+    """
+    if name == "seeds":
+        if not value:
+            raise ValueError("parameter seeds is empty: give at least one seed, e.g. [0]")
+        checked = [_check_seed(v, f"seeds[{i}]") for i, v in enumerate(value)]
+        dup = sorted({v for v in checked if checked.count(v) > 1})
+        if dup:
+            raise ValueError(f"parameter seeds={checked} repeats {dup}: each seed must appear once")
+        return checked
+    if name == "seed" or name.endswith("_seed"):
+        return _check_seed(value, f"parameter {name}")
+    if name.startswith("n_") and isinstance(value, int) and value < 1:
+        raise ValueError(f"parameter {name}={value} must be >= 1")
+    if name.endswith("_fraction") and isinstance(value, (int, float)) and not 0.0 < value < 1.0:
+        raise ValueError(f"parameter {name}={value!r} must lie strictly between 0 and 1")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"parameter {name}={value!r} must be finite")
+    return value
+
+
 def setup(
     notebook: str,
     profile: str,
@@ -182,7 +305,10 @@ def setup(
     Raises
     ------
     ValueError
-        Unknown notebook, profile or parameter name.
+        Unknown notebook, profile or parameter name; a parameter out of its range
+        (:func:`check_param`: e.g. ``n_epochs=-5``, ``seeds=[]``, duplicate seeds,
+        ``train_fraction=1.5``); ``seed`` outside 0..2**32 - 1. Nothing is seeded before
+        every check has passed.
     TypeError
         A parameter of the wrong type.
     """
@@ -190,14 +316,14 @@ def setup(
         raise ValueError(f"unknown notebook {notebook!r}; known: {', '.join(sorted(PROFILES))}")
     if profile not in PROFILE_NAMES:
         raise ValueError(f"unknown profile={profile!r}; choose one of {', '.join(PROFILE_NAMES)}")
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int, got {seed!r}")
+    seed = _check_seed(seed, "seed")
     params = dict(PROFILES[notebook][profile])
     for name, value in overrides.items():
         if name not in params:
             raise ValueError(f"unknown parameter {name!r} for {notebook}; known: {', '.join(params)}")
         if value is not None:
             params[name] = _check_type(name, value, params[name])
+    params = {name: check_param(name, value) for name, value in params.items()}
     dev = resolve_device(device)
     torch.manual_seed(seed)
     np.random.seed(seed)

@@ -320,6 +320,103 @@ def test_checksum_is_remembered_until_the_file_changes(tiny_mnist, tmp_path, mon
     assert calls == ["train-labels-idx1-ubyte.gz"]
 
 
+def _corrupt_keeping_size_and_mtime(path: Path, offset: int) -> None:
+    """Flip one byte in place; put the mtime back (what `touch -r` or a careless tool does)."""
+    st = path.stat()
+    raw = bytearray(path.read_bytes())
+    raw[offset] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert path.stat().st_size == st.st_size and path.stat().st_mtime_ns == st.st_mtime_ns
+
+
+def test_same_size_corruption_with_mtime_kept_is_caught(tiny_mnist, tmp_path):
+    src, _ = tiny_mnist
+    root = _mnist_root(src, tmp_path / "root")
+    D.load_mnist(root=root, download=False, reader="ibcore")  # hashes and stamps
+    images = root / "MNIST" / "raw" / "train-images-idx3-ubyte.gz"
+    _corrupt_keeping_size_and_mtime(images, images.stat().st_size // 2)
+    # the stamp holds the ctime, which no tool can set back: the file is hashed again
+    with pytest.raises(D.DataChecksumError, match="train-images-idx3-ubyte.gz.*Delete it and load again"):
+        D.load_mnist(root=root, download=False, reader="ibcore")
+
+
+@pytest.mark.parametrize("kind", ["mnist", "szt", "cifar"])
+def test_damage_the_stamp_cannot_see_is_named_on_read(tiny_mnist, tiny_cifar, tmp_path, monkeypatch, kind):
+    # bit rot after stamping, with a stamp that still matches: ibcore's readers hash the bytes they
+    # decode, so the loader says which file is damaged and how to fix it - instead of a bare zlib
+    # error (gz), or silently wrong pixels / labels (unpacked idx, pickles, .mat)
+    root = tmp_path / "root"
+    if kind == "mnist":
+        _mnist_root(tiny_mnist[0], root)
+        rel = "MNIST/raw/t10k-images-idx3-ubyte.gz"
+
+        def load():
+            return D.load_mnist(False, root=root, download=False, reader="ibcore")
+
+    elif kind == "szt":
+        rel = "szt/var_u.mat"
+        (root / "szt").mkdir(parents=True)
+        scipy.io.savemat(
+            root / rel, {"F": np.eye(4, dtype=np.uint8), "y": np.array([[0, 1, 0, 1]], np.uint8)}
+        )
+        monkeypatch.setitem(files.MD5, rel, _md5(root / rel))
+
+        def load():
+            return D.load_szt(root=root, download=False)
+
+    else:
+        rel = "cifar-10-batches-py/test_batch"
+        with tarfile.open(tiny_cifar[0]) as tar:
+            tar.extractall(root, filter="data")
+
+        def load():
+            return D.load_cifar10(False, root=root, download=False, reader="ibcore")
+
+    load()  # verified and stamped
+    _corrupt_keeping_size_and_mtime(root / rel, 20)
+    files.write_stamp(root / rel, files.MD5[rel])  # the stamp is fooled
+    with pytest.raises(D.DataChecksumError, match=f"{rel}: the bytes read differ .*Delete it and load again"):
+        load()
+    assert not (root / (rel + ".md5-ok")).exists()  # and the stamp is gone
+
+
+def test_checked_read_names_a_damaged_file_and_passes_other_errors(tmp_path, monkeypatch):
+    # torchvision decodes the files itself: a failure there re-hashes them (stamps ignored)
+    path = tmp_path / "f.bin"
+    path.write_bytes(b"intact")
+    monkeypatch.setitem(files.MD5, "f.bin", _md5(path))
+    with pytest.raises(RuntimeError, match="a reader bug"), files.checked_read({"f.bin": path}):
+        raise RuntimeError("a reader bug, not a data problem")  # intact file: the error passes
+    path.write_bytes(b"damage")
+    files.write_stamp(path, files.MD5["f.bin"])
+    with (
+        pytest.raises(
+            D.DataChecksumError, match=r"f.bin: reading f.bin failed \(EOFError: .*\); its md5"
+        ) as err,
+        files.checked_read({"f.bin": path}),
+    ):
+        raise EOFError("compressed file ended before the end-of-stream marker")
+    assert isinstance(err.value.__cause__, EOFError)
+    assert not (tmp_path / "f.bin.md5-ok").exists()
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: D.load_mnist(train="no"), "train"),
+        (lambda: D.load_mnist(download="no"), "download"),
+        (lambda: D.load_cifar10(train=1), "train"),
+        (lambda: D.load_cifar10_partial(train="test"), "train"),
+        (lambda: D.load_szt(download="False"), "download"),
+        (lambda: D.fetch("szt/var_u.mat", download="no"), "download"),
+    ],
+)
+def test_bool_options_must_be_bool(call, name):
+    with pytest.raises(TypeError, match=f"{name} must be True or False"):
+        call()
+
+
 def test_fetch_rejects_unknown_files():
     with pytest.raises(ValueError, match="unknown relpath"):
         D.fetch("MNIST/raw/nothing.gz")

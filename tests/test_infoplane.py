@@ -118,3 +118,65 @@ def test_plots_draw_one_line_per_layer():
     assert sum(a.get_visible() for a in fig.axes if a.get_label() != "<colorbar>") >= 2
     plot_mi_over_epochs(df, estimator="binning (30 bins)")
     matplotlib.pyplot.close("all")
+
+
+# --- executors: local worker processes and a dask cluster give the same frame -----------------
+
+PARALLEL_ESTIMATORS = {
+    "binning": Binning(),
+    "kde": KDE(noise_var=0.1),
+    "ksg": PairwiseMI(ibcore.mi_ksg, {"k": 3, "jitter": 1e-6}),
+}
+
+
+def test_n_jobs_gives_the_same_frame_in_the_same_order():
+    runs = [fake_run(seed=s, n=128) for s in (0, 1)]
+    here = information_plane(runs, PARALLEL_ESTIMATORS, progress=False)
+    workers = information_plane(runs, PARALLEL_ESTIMATORS, progress=False, n_jobs=2)
+    # binning counts and kNN counts are exact; the KDE sums of 128 terms are float64 and the same
+    # arithmetic in a worker (one torch thread there, the main process's count here): equal
+    pd.testing.assert_frame_equal(here, workers, check_exact=False, rtol=0, atol=1e-12)
+    assert list(workers.estimator.unique()) == list(PARALLEL_ESTIMATORS)
+
+
+def test_a_dask_cluster_gives_the_same_frame():
+    distributed = pytest.importorskip("distributed")
+    runs = [fake_run(seed=s, n=128) for s in (0, 1)]
+    here = information_plane(runs, PARALLEL_ESTIMATORS, progress=False)
+    with distributed.Client(
+        processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None
+    ) as client:
+        on_cluster = information_plane(runs, PARALLEL_ESTIMATORS, progress=False, client=client)
+    pd.testing.assert_frame_equal(here, on_cluster, check_exact=False, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "err", "match"),
+    [
+        ({"n_jobs": 0}, ValueError, "n_jobs must be"),
+        ({"n_jobs": -2}, ValueError, "n_jobs must be"),
+        ({"n_jobs": 1.5}, ValueError, "n_jobs must be"),
+        ({"client": object()}, TypeError, "client must be a dask"),
+    ],
+)
+def test_executor_errors(kwargs, err, match):
+    with pytest.raises(err, match=match):
+        information_plane(fake_run(), Binning(), progress=False, **kwargs)
+
+
+def test_n_jobs_and_client_together_is_an_error():
+    class FakeClient:
+        def submit(self, *a, **k): ...
+
+        def scatter(self, *a, **k): ...
+
+    with pytest.raises(ValueError, match="not both"):
+        information_plane(fake_run(), Binning(), progress=False, n_jobs=2, client=FakeClient())
+
+
+def test_an_error_in_a_worker_reaches_the_caller():
+    def broken(x, y):
+        raise RuntimeError("estimator failed on purpose")
+
+    with pytest.raises(RuntimeError, match="on purpose"):
+        information_plane(fake_run(n=64), PairwiseMI(broken), progress=False, n_jobs=2)

@@ -52,6 +52,42 @@ def test_setup_rejects_bad_parameters(kwargs, err, match):
         profiles.setup("00_information_plane", quiet=True, **kwargs)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"n_epochs": -5}, "n_epochs=-5 must be >= 1"),
+        ({"n_epochs": 0}, "n_epochs=0 must be >= 1"),
+        ({"n_bins": 0}, "n_bins=0 must be >= 1"),
+        ({"seeds": []}, "seeds is empty"),
+        ({"seeds": [0, 1, 0]}, r"repeats \[0\]"),
+        ({"seeds": [-1]}, r"seeds\[0\] must be in 0..4294967295"),
+        ({"seeds": [2**32]}, r"seeds\[0\] must be in 0..4294967295"),
+        ({"train_fraction": 1.5}, "train_fraction=1.5 must lie strictly between 0 and 1"),
+        ({"train_fraction": 0.0}, "train_fraction=0.0 must lie strictly between 0 and 1"),
+        ({"train_fraction": float("nan")}, "train_fraction=nan must lie strictly between 0 and 1"),
+        ({"seed": -1}, r"seed must be in 0..4294967295 \(numpy's seed range\), got -1"),
+    ],
+)
+def test_setup_checks_ranges_before_anything_runs(kwargs, match, monkeypatch):
+    seeded = []
+    monkeypatch.setattr(profiles.torch, "manual_seed", lambda s: seeded.append(s))
+    with pytest.raises(ValueError, match=match):
+        profiles.setup("00_information_plane", "smoke", quiet=True, **kwargs)
+    assert seeded == []  # refused before torch (or numpy) was seeded
+
+
+def test_seeds_of_the_wrong_type_are_refused():
+    with pytest.raises(TypeError, match=r"seeds\[1\] must be an int"):
+        profiles.setup("00_information_plane", "smoke", quiet=True, seeds=[0, "1"])
+
+
+def test_every_profile_passes_its_own_checks():
+    for table in profiles.PROFILES.values():
+        for params in table.values():
+            for name, value in params.items():
+                assert profiles.check_param(name, value) == value
+
+
 def test_setup_rejects_unknown_notebook():
     with pytest.raises(ValueError, match="unknown notebook"):
         profiles.setup("99_nothing", "smoke")
@@ -71,3 +107,14 @@ def test_note_runs_counts_cache_hits_and_batched_time(tmp_path, monkeypatch):
     assert s.note_runs(cached) == "2 runs loaded from the run cache (trained earlier in 20 s)"
     rec = json.loads((tmp_path / "00_information_plane.settings.json").read_text())
     assert rec["facts"]["training"].startswith("2 runs loaded")
+
+
+def test_note_runs_counts_runs_of_one_seed_separately():
+    # a sweep (chapter 2: one seed, several noise levels) trains separate runs of the same seed
+    from types import SimpleNamespace
+
+    s = profiles.setup("00_information_plane", "smoke", quiet=True)
+    sweep = [
+        SimpleNamespace(seed=0, key=f"k{i}", wall_time_s=10.0, from_cache=False, info={}) for i in range(3)
+    ]
+    assert s.note_runs(sweep) == "3 runs trained now in 30 s"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -596,3 +597,201 @@ def test_train_errors():
         train_and_record(_config(), DATA, layers=["layer7"], **kw)
     with pytest.raises(ValueError, match="duplicates"):
         train_seeds(_config(), [1, 1], DATA, **kw)
+
+
+# ------------------------------------------------------------------ damaged caches (issue 13)
+
+
+def _killed_run(tmp_path, cfg, kill_at, *, seeds=None):
+    """Train until ``kill_at`` (checkpoint after every epoch), then raise; return the run folder."""
+
+    class KillError(Exception):
+        pass
+
+    def kill(epoch, row):
+        if epoch == kill_at:
+            raise KillError
+
+    with pytest.raises(KillError):
+        if seeds is None:
+            train_and_record(
+                cfg,
+                DATA,
+                cache_dir=tmp_path,
+                progress=False,
+                device="cpu",
+                checkpoint_every_s=0.0,
+                callback=kill,
+            )
+        else:
+            train_seeds(
+                cfg,
+                seeds,
+                DATA,
+                cache_dir=tmp_path,
+                progress=False,
+                device="cpu",
+                checkpoint_every_s=0.0,
+                callback=kill,
+            )
+    (work,) = [p for p in tmp_path.iterdir() if (p / "checkpoint.pt").exists()]
+    return work
+
+
+def _resume(tmp_path, cfg, counter, *, seeds=None):
+    kw = dict(cache_dir=tmp_path, progress=False, device="cpu", checkpoint_every_s=0.0)
+    if seeds is None:
+        return [train_and_record(cfg, DATA, callback=counter, **kw)]
+    return train_seeds(cfg, seeds, DATA, callback=lambda e, rows: counter(e, rows[0]), **kw)
+
+
+def _same_as_uninterrupted(runs, cfg, seeds=None):
+    whole = (
+        [train_and_record(cfg, DATA, cache=False, progress=False, device="cpu")]
+        if seeds is None
+        else train_seeds(cfg, seeds, DATA, cache=False, progress=False, device="cpu")
+    )
+    for r, w in zip(runs, whole, strict=True):
+        for name in w.layers:
+            assert torch.equal(r.activations[name], w.activations[name])
+        pd.testing.assert_frame_equal(r.history, w.history)
+
+
+_DAMAGE = {
+    "garbage": lambda p: p.write_bytes(b"not a checkpoint at all"),
+    "truncated": lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2]),
+    "empty": lambda p: p.write_bytes(b""),
+    "foreign": lambda p: torch.save({"format": 1, "epoch": "three"}, p),
+}
+
+
+@pytest.mark.parametrize("seeds", [None, [0, 2]], ids=["one run", "stacked seeds"])
+@pytest.mark.parametrize("damage", sorted(_DAMAGE))
+def test_damaged_newest_checkpoint_resumes_from_the_previous_one(tmp_path, damage, seeds):
+    cfg = _config(n_epochs=6, schedule=[0, 1, 5, 6])
+    work = _killed_run(tmp_path, cfg, kill_at=3, seeds=seeds)
+    assert (work / "checkpoint.prev.pt").exists()  # epoch 2's, kept beside epoch 3's
+    _DAMAGE[damage](work / "checkpoint.pt")
+    counter = _Counter()
+    with pytest.warns(
+        RuntimeWarning,
+        match=r"damaged training state .*checkpoint\.pt: .*resuming from checkpoint\.prev\.pt at epoch 2",
+    ) as rec:
+        runs = _resume(tmp_path, cfg, counter, seeds=seeds)
+    assert len([w for w in rec if "damaged" in str(w.message)]) == 1  # warned once
+    assert counter.epochs == [3, 4, 5, 6]  # one epoch more than from the intact newest one
+    _same_as_uninterrupted(runs, cfg, seeds)
+
+
+def test_both_checkpoints_damaged_start_again_from_epoch_0(tmp_path):
+    cfg = _config(n_epochs=5, schedule=[0, 2, 5])
+    work = _killed_run(tmp_path, cfg, kill_at=3)
+    for name in ("checkpoint.pt", "checkpoint.prev.pt"):
+        _DAMAGE["truncated"](work / name)
+    counter = _Counter()
+    with pytest.warns(RuntimeWarning, match="training again from epoch 0"):
+        runs = _resume(tmp_path, cfg, counter)
+    assert counter.epochs == [0, 1, 2, 3, 4, 5]
+    _same_as_uninterrupted(runs, cfg)
+    # the finished run is cached: a second call loads it without any warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        again = train_and_record(cfg, DATA, cache_dir=tmp_path, progress=False, device="cpu")
+    assert again.from_cache
+
+
+@pytest.mark.parametrize("damage", ["missing", "garbage", "another run's"])
+def test_damaged_recording_is_never_used(tmp_path, damage):
+    # rec/00000002.pt is listed by both checkpoints (recorded at epoch 2, kill at 4): neither can be
+    # used without it, so training starts again - it must not resume with a hole in the recordings
+    cfg = _config(n_epochs=5, schedule=[0, 2, 5])
+    work = _killed_run(tmp_path, cfg, kill_at=4)
+    rec = work / "rec" / "00000002.pt"
+    if damage == "missing":
+        rec.unlink()
+    elif damage == "garbage":
+        rec.write_bytes(b"\x00" * 100)
+    else:
+        torch.save([{"1": torch.zeros(3, 2)}], rec)  # wrong layers and sizes
+    counter = _Counter()
+    with pytest.warns(RuntimeWarning, match=r"rec/00000002\.pt is .*training again from epoch 0"):
+        runs = _resume(tmp_path, cfg, counter)
+    assert counter.epochs == [0, 1, 2, 3, 4, 5]
+    _same_as_uninterrupted(runs, cfg)
+
+
+def test_failed_load_leaves_engine_and_rngs_untouched(tmp_path):
+    # a checkpoint whose engine state does not fit: nothing of it may leak into the fresh start
+    cfg = _config(n_epochs=3, schedule=[0, 3])
+    work = _killed_run(tmp_path, cfg, kill_at=1)
+    ck = torch.load(work / "checkpoint.pt", weights_only=True)
+    ck["engine"]["model"] = {k: v[..., :1] for k, v in ck["engine"]["model"].items()}  # wrong shapes
+    torch.save(ck, work / "checkpoint.pt")
+    (work / "checkpoint.prev.pt").unlink()
+    counter = _Counter()
+    with pytest.warns(RuntimeWarning, match="training again from epoch 0"):
+        runs = _resume(tmp_path, cfg, counter)
+    assert counter.epochs == [0, 1, 2, 3]
+    _same_as_uninterrupted(runs, cfg)
+
+
+def test_unreadable_cached_run_warns_once_and_retrains(tmp_path):
+    cfg = _config(n_epochs=2, schedule=[0, 2])
+    train_seeds(cfg, [0], DATA, cache_dir=tmp_path, progress=False, device="cpu")
+    (run_pt,) = tmp_path.glob("*/run.pt")
+    run_pt.write_bytes(run_pt.read_bytes()[:1000])  # truncated
+    with pytest.warns(RuntimeWarning) as rec:
+        runs = train_seeds(cfg, [0], DATA, cache_dir=tmp_path, progress=False, device="cpu")
+    messages = [str(w.message) for w in rec]
+    assert len(messages) == 1, messages  # train_seeds and train_and_record both look: one warning
+    assert "unreadable (truncated or not a torch file); deleted it" in messages[0]
+    assert "weights_only" not in messages[0]  # not torch's advice to load unsafely
+    assert not runs[0].from_cache and RecordedRun.load(run_pt).seed == 0  # trained and written anew
+
+
+def test_kill_loses_at_most_the_checkpoint_interval(tmp_path, monkeypatch):
+    # a fake clock for the loop alone: every epoch takes 1 s; checkpoints every 2.5 s (and at the
+    # recorded epochs 0 and 12). Killed after epoch 9: what is lost is under 2.5 s + one epoch.
+    import types
+
+    import ibcore.training.loop as loop
+
+    clock = [0.0]
+    monkeypatch.setattr(loop, "time", types.SimpleNamespace(perf_counter=lambda: clock[0]))
+    cfg = _config(n_epochs=12, schedule=[0, 12])
+    saved = []
+
+    def tick(epoch, row):
+        saved.append(torch.load(next(tmp_path.glob("*/checkpoint.pt")), weights_only=True)["epoch"])
+        clock[0] = epoch + 1.0
+        if epoch == 9:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train_and_record(
+            cfg, DATA, cache_dir=tmp_path, progress=False, device="cpu", checkpoint_every_s=2.5, callback=tick
+        )
+    assert saved == [0, 0, 0, 0, 4, 4, 4, 7, 7, 7]  # every 3 epochs = 3 s >= 2.5 s
+    assert 9 - saved[-1] <= 3  # lost: epochs 8, 9 (2 s), within 2.5 s plus the epoch in flight
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda tmp: train_and_record(_config(), DATA, cache="no", progress=False), "cache"),
+        (lambda tmp: train_and_record(_config(), DATA, cache=False, progress="no"), "progress"),
+        (
+            lambda tmp: train_seeds(_config(), [0], DATA, cache=False, progress=False, batched="yes"),
+            "batched",
+        ),
+        (
+            lambda tmp: record_activations(
+                nn.Sequential(nn.Linear(2, 2)), torch.ones(3, 2), ["0"], flatten="no"
+            ),
+            "flatten",
+        ),
+    ],
+)
+def test_bool_options_must_be_bool(tmp_path, call, name):
+    with pytest.raises(TypeError, match=f"{name} must be True or False"):
+        call(tmp_path)

@@ -8,11 +8,14 @@ from ibcore._validation import (
     as_2d,
     as_groups,
     as_layer_batch,
+    as_tensor,
+    check_bool,
     check_choice,
     check_int,
     check_labels,
     check_positive,
     check_xy,
+    scale_safe_moments,
 )
 
 
@@ -37,7 +40,7 @@ def test_as_2d_shapes_dtypes_and_devices():
         (np.ones((2, 2, 2)), ValueError, "ndim=3"),
         (np.array(["a", "b"]), TypeError, "must hold numbers"),
         ("abc", TypeError, "torch.Tensor or numpy.ndarray"),
-        ([[1, 2], [3]], TypeError, "cannot turn into numbers"),
+        ([[1, 2], [3]], ValueError, "ragged list: row 0 holds 2 values, row 1 holds 1 value"),
     ],
 )
 def test_as_2d_refuses_clearly(value, err, match):
@@ -90,3 +93,85 @@ def test_scalar_option_checks():
     assert check_choice("a", "mode", ("a", "b")) == "a"
     with pytest.raises(ValueError, match="unknown mode='c'; choose one of 'a', 'b'"):
         check_choice("c", "mode", ("a", "b"))
+
+
+# --------------------------------------------------------------------------- issue 13 classes
+
+
+@pytest.mark.parametrize(
+    ("value", "err", "match"),
+    [
+        (np.ones((3, 2)) + 1j, TypeError, "must hold real numbers, got a numpy array of complex dtype"),
+        (torch.ones(3, 2, dtype=torch.complex64), TypeError, "got a tensor of complex dtype"),
+        ([[1 + 2j], [3]], TypeError, "got a list of complex dtype"),
+        ([["1"], ["2"]], TypeError, "got a list of strings"),
+        (np.array([["1"], ["2"]]), TypeError, "got a numpy array of strings"),
+        ([[1.0], [None]], TypeError, "dtype object"),
+        ([[1.0, 2.0], [3.0, 4.0], [5.0]], ValueError, "row 0 holds 2 values, row 2 holds 1 value"),
+        ([[1.0, 2.0], 3.0], ValueError, "row 1 holds a single value"),
+        (np.array(2.0), ValueError, r"ndim=0 with shape \(\)"),
+    ],
+)
+def test_inputs_are_read_as_real_numbers_only(value, err, match):
+    with pytest.raises(err, match=match):
+        as_2d(value)
+
+
+def test_every_reader_shares_the_rules():
+    for fn in (as_tensor, as_2d, check_labels, as_groups, lambda v: as_layer_batch(v)):
+        with pytest.raises(TypeError, match="complex"):
+            fn(np.array([1j, 2j]))
+        with pytest.raises(TypeError, match="strings"):
+            fn(["1", "2"])
+
+
+def test_unusual_numpy_dtypes_are_widened_exactly():
+    big = np.array([2**63 + 5, 7], dtype=np.uint64)  # beyond int64: read as float64
+    assert as_tensor(big).dtype == torch.float64
+    assert as_tensor(np.array([7, 9], dtype=np.uint32)).tolist() == [7, 9]
+    assert as_tensor(np.array([7, 9], dtype=np.uint32)).dtype == torch.int64
+    assert as_tensor(np.array([1.5], dtype=np.longdouble)).dtype == torch.float64
+
+
+def test_inputs_are_detached():
+    x = torch.ones(4, 2, requires_grad=True)
+    for t in (as_tensor(x), as_2d(x), as_2d(x, dtype=torch.float32)):
+        assert not t.requires_grad
+
+
+def test_narrowing_cast_refuses_values_out_of_range():
+    with pytest.raises(ValueError, match="up to 1e\\+200 in magnitude, beyond the range of torch.float32"):
+        as_2d(np.array([[1e200], [1.0]]), dtype=torch.float32)
+    with pytest.raises(ValueError, match="column.* below 1e-200 .* smallest normal torch.float32"):
+        as_2d(np.array([[1e-200, 1.0], [0.0, 2.0]]), dtype=torch.float32)
+    # one tiny value among ordinary ones is ordinary rounding, not a lost column
+    assert as_2d(np.array([[1e-200], [1.0]]), dtype=torch.float32).tolist() == [[0.0], [1.0]]
+
+
+def test_float_labels_beyond_2_53_are_refused():
+    with pytest.raises(ValueError, match=r"exact integers only up to 2\*\*53"):
+        check_labels(np.array([0.0, 2.0**60]))
+    assert check_labels(np.array([0, 2**60])).tolist() == [0, 2**60]  # integer labels are exact
+
+
+def test_check_bool():
+    assert check_bool(True, "a") is True and check_bool(np.bool_(False), "a") is False
+    for bad in ("no", 1, 0.0, None):
+        with pytest.raises(TypeError, match="a must be True or False"):
+            check_bool(bad, "a")
+
+
+@pytest.mark.parametrize("scale", [1e160, 1e-170, 1e300])
+def test_scale_safe_moments_at_any_finite_scale(scale):
+    x = torch.from_numpy(np.random.default_rng(0).standard_normal((500, 3)))
+    x[:, 2] = 7.0  # a constant column keeps std 0
+    mean, std = scale_safe_moments(x * scale)
+    ref_mean, ref_std = x.mean(0) * scale, x.std(0) * scale
+    assert torch.allclose(mean, ref_mean, rtol=1e-12, atol=0) and torch.allclose(std, ref_std, rtol=1e-12)
+    assert std[2] == 0
+
+
+def test_scale_safe_moments_are_torchs_own_for_ordinary_data():
+    x = torch.from_numpy(np.random.default_rng(1).standard_normal((100, 4)))
+    mean, std = scale_safe_moments(x)
+    assert torch.equal(mean, x.mean(0)) and torch.equal(std, x.std(0))  # bit for bit

@@ -8,6 +8,7 @@ returned name says it is partial.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import pickle
@@ -18,8 +19,18 @@ from typing import Any
 import numpy as np
 import torch
 
+from ibcore._validation import check_bool
 from ibcore.data.dataset import Dataset
-from ibcore.data.files import MD5, DataChecksumError, fetch_first, mirror_dir, resolve_root, store_verified
+from ibcore.data.files import (
+    MD5,
+    DataChecksumError,
+    checked_read,
+    fetch_first,
+    mirror_dir,
+    read_checked,
+    resolve_root,
+    store_verified,
+)
 from ibcore.data.readers import choose_reader, unit_float, why_not_torchvision
 
 __all__ = ["load_cifar10", "load_cifar10_partial", "read_cifar_pickle"]
@@ -58,10 +69,14 @@ class _NumpyOnlyUnpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-def read_cifar_pickle(path: Path) -> dict:
-    """Load one CIFAR-10 python batch (or ``batches.meta``) as a dict, numpy arrays only (see above)."""
-    with open(path, "rb") as fh:
-        obj = _NumpyOnlyUnpickler(fh, encoding="latin1").load()
+def read_cifar_pickle(path: Path, rel: str | None = None) -> dict:
+    """Load one CIFAR-10 python batch (or ``batches.meta``) as a dict, numpy arrays only (see above).
+
+    With ``rel`` (the file's key in ``MD5``) the bytes read are checked against its md5 first.
+    """
+    path = Path(path)
+    blob = read_checked(path, rel) if rel is not None else path.read_bytes()
+    obj = _NumpyOnlyUnpickler(io.BytesIO(blob), encoding="latin1").load()
     if not isinstance(obj, dict):
         raise ValueError(f"{path}: expected a dict, got {type(obj).__name__}")
     return obj
@@ -71,7 +86,7 @@ def _read_cifar_batches(folder: Path, names: tuple[str, ...]) -> tuple[np.ndarra
     """Images (N, 3, 32, 32) uint8 and labels (N,) int64 from CIFAR-10 python batch files."""
     data, labels = [], []
     for name in names:
-        entry = read_cifar_pickle(folder / name)
+        entry = read_cifar_pickle(folder / name, f"{_CIFAR_DIR}/{name}")
         arr = np.asarray(entry["data"], dtype=np.uint8)
         lab = entry["labels"] if "labels" in entry else entry["fine_labels"]
         if arr.ndim != 2 or arr.shape[1] != 3 * 32 * 32 or arr.shape[0] != len(lab):
@@ -96,7 +111,7 @@ def _cifar_extract(tar_path: Path, root: Path) -> None:
     wanted = {f"{_CIFAR_DIR}/{f}" for f in _CIFAR_FILES}
     done = set()
     _log.info("unpacking %s into %s", tar_path, out_dir)
-    with tarfile.open(tar_path, "r:gz") as tar:
+    with checked_read({"cifar-10-python.tar.gz": tar_path}), tarfile.open(tar_path, "r:gz") as tar:
         for member in tar:
             name = member.name.lstrip("./")
             if name not in wanted or not member.isfile():
@@ -181,19 +196,23 @@ def load_cifar10(
     Krizhevsky (2009), "Learning multiple layers of features from tiny images", tech. report,
     University of Toronto; https://www.cs.toronto.edu/~kriz/cifar.html.
     """
+    train, download = check_bool(train, "train"), check_bool(download, "download")
     rdr, tv = choose_reader(reader)
     root_p = resolve_root(root)
     files, origin = _cifar_folder(root_p, download)
     names = _CIFAR_TRAIN if train else ("test_batch",)
     if rdr == "torchvision":
-        tvd = tv.CIFAR10(str(root_p), train=train, download=False)
-        images = torch.from_numpy(np.asarray(tvd.data)).permute(0, 3, 1, 2)  # torchvision keeps HWC
-        labels = torch.as_tensor(np.asarray(tvd.targets, dtype=np.int64))
-        classes = list(tvd.classes)
+        batch_files = {f"{_CIFAR_DIR}/{f}": root_p / _CIFAR_DIR / f for f in (*names, "batches.meta")}
+        with checked_read(batch_files):
+            tvd = tv.CIFAR10(str(root_p), train=train, download=False)
+            images = torch.from_numpy(np.asarray(tvd.data)).permute(0, 3, 1, 2)  # torchvision keeps HWC
+            labels = torch.as_tensor(np.asarray(tvd.targets, dtype=np.int64))
+            classes = list(tvd.classes)
     else:
         imgs, labs = _read_cifar_batches(root_p / _CIFAR_DIR, names)
         images, labels = torch.from_numpy(imgs), torch.from_numpy(labs)
-        classes = list(read_cifar_pickle(root_p / _CIFAR_DIR / "batches.meta")["label_names"])
+        meta = f"{_CIFAR_DIR}/batches.meta"
+        classes = list(read_cifar_pickle(root_p / meta, meta)["label_names"])
     x = unit_float(images).contiguous()
     split = "train" if train else "test"
     why = "" if rdr == "torchvision" else f" ({why_not_torchvision(reader)})"
@@ -225,6 +244,7 @@ def load_cifar10_partial(train: bool = True, *, root: str | os.PathLike | None =
         ``x`` float32 (n, 3, 32, 32) in [0, 1], ``y`` int64 (n,); ``reader="ibcore"``;
         ``info['partial']`` is True and ``info['n_per_batch']`` gives n for each batch.
     """
+    train = check_bool(train, "train")
     root_p = resolve_root(root)
     hint = (
         "This partial CIFAR-10 exists only in the ibstudy data mirror; on a machine with internet "
@@ -234,8 +254,10 @@ def load_cifar10_partial(train: bool = True, *, root: str | os.PathLike | None =
         r: fetch_first([r], root_p, download=False, hint=hint)
         for r in (_CIFAR_PARTIAL_NPZ, _CIFAR_PARTIAL_META)
     }
-    with np.load(found[_CIFAR_PARTIAL_NPZ][1], allow_pickle=False) as npz:
+    npz_bytes = read_checked(found[_CIFAR_PARTIAL_NPZ][1], _CIFAR_PARTIAL_NPZ)
+    with np.load(io.BytesIO(npz_bytes), allow_pickle=False) as npz:
         batches = {b: (npz[f"{b}_images_first_n"], npz[f"{b}_labels"]) for b in (*_CIFAR_TRAIN, "test_batch")}
+    classes = list(read_cifar_pickle(found[_CIFAR_PARTIAL_META][1], _CIFAR_PARTIAL_META)["label_names"])
     n_per_batch = {b: int(img.shape[0]) for b, (img, _) in batches.items()}
     for b, (img, lab) in batches.items():
         if img.ndim != 4 or img.shape[1:] != (3, 32, 32) or img.shape[0] > lab.shape[0]:
@@ -245,7 +267,6 @@ def load_cifar10_partial(train: bool = True, *, root: str | os.PathLike | None =
     labels = np.concatenate([batches[b][1][: n_per_batch[b]] for b in names]).astype(np.int64)
     n_train = sum(n_per_batch[b] for b in _CIFAR_TRAIN)
     name = f"CIFAR-10 (partial: first {n_train} train / {n_per_batch['test_batch']} test images)"
-    classes = list(read_cifar_pickle(found[_CIFAR_PARTIAL_META][1])["label_names"])
     split = "train" if train else "test"
     _log.info("%s %s: %d images read by the ibcore reader from %s", name, split, len(labels), root_p)
     info = {

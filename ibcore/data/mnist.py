@@ -15,8 +15,18 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ibcore._validation import check_bool
 from ibcore.data.dataset import Dataset
-from ibcore.data.files import MD5, DataChecksumError, fetch_first, resolve_root, store_verified, verify
+from ibcore.data.files import (
+    MD5,
+    DataChecksumError,
+    checked_read,
+    fetch_first,
+    read_checked,
+    resolve_root,
+    store_verified,
+    verify,
+)
 from ibcore.data.readers import choose_reader, unit_float, why_not_torchvision
 
 __all__ = ["load_mnist", "read_idx"]
@@ -25,15 +35,16 @@ _log = logging.getLogger("ibcore.data")
 _MNIST_CLASSES = [str(d) for d in range(10)]
 
 
-def read_idx(path: Path) -> np.ndarray:
+def read_idx(path: Path, rel: str | None = None) -> np.ndarray:
     """Read an idx file (``.gz`` or not) of unsigned bytes into a numpy array.
 
     Format (LeCun et al.): two zero bytes, a type byte (0x08 = unsigned byte), the number of
-    dimensions, each dimension as a big-endian int32, then the data in C order.
+    dimensions, each dimension as a big-endian int32, then the data in C order. With ``rel`` (the
+    file's key in ``MD5``) the bytes read are checked against its md5 first (:func:`read_checked`).
     """
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as fh:
-        raw = fh.read()
+    path = Path(path)
+    blob = read_checked(path, rel) if rel is not None else path.read_bytes()
+    raw = gzip.decompress(blob) if path.suffix == ".gz" else blob
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
         raise ValueError(f"{path} is not an idx file (bad magic number {raw[:4].hex()})")
     if raw[2] != 0x08:
@@ -63,7 +74,7 @@ def _mnist_unpack(gz: Path, rel_out: str, root: Path) -> None:
     def mismatch(got: str) -> DataChecksumError:
         return DataChecksumError(f"{rel_out}: unpacking {gz} gave md5 {got}, expected {MD5[rel_out]}")
 
-    with gzip.open(gz, "rb") as fin:
+    with checked_read({rel_out + ".gz": gz}), gzip.open(gz, "rb") as fin:
         store_verified(fin, out, MD5[rel_out], mismatch)
 
 
@@ -96,6 +107,7 @@ def load_mnist(
     LeCun, Bottou, Bengio & Haffner (1998), "Gradient-based learning applied to document
     recognition"; file format at http://yann.lecun.com/exdb/mnist/.
     """
+    train, download = check_bool(train, "train"), check_bool(download, "download")
     rdr, tv = choose_reader(reader)
     root_p = resolve_root(root)
     split = "train" if train else "t10k"
@@ -117,11 +129,14 @@ def load_mnist(
                 "cannot unpack MNIST for torchvision under %s (%s); using the ibcore reader", root_p, err
             )
             return load_mnist(train, root=root, download=download, reader="ibcore")
-        tvd = tv.MNIST(str(root_p), train=train, download=False)
-        images, labels = tvd.data, tvd.targets
+        unpacked = {f"MNIST/raw/{stem}": root_p / "MNIST" / "raw" / stem for stem in needed}
+        with checked_read(unpacked):
+            tvd = tv.MNIST(str(root_p), train=train, download=False)
+            images, labels = tvd.data, tvd.targets
     else:
-        images = torch.from_numpy(read_idx(found[stems[split][0]][1]).copy())
-        labels = torch.from_numpy(read_idx(found[stems[split][1]][1]).astype(np.int64))
+        (img_rel, img_path, _), (lab_rel, lab_path, _) = found[stems[split][0]], found[stems[split][1]]
+        images = torch.from_numpy(read_idx(img_path, img_rel).copy())
+        labels = torch.from_numpy(read_idx(lab_path, lab_rel).astype(np.int64))
     if images.ndim != 3 or images.shape[0] != labels.shape[0]:
         raise ValueError(f"MNIST {split}: {tuple(images.shape)} images but {tuple(labels.shape)} labels")
     x = unit_float(images.unsqueeze(1))

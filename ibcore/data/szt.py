@@ -6,14 +6,16 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 
 import numpy as np
 import torch
 
+from ibcore._validation import check_bool
 from ibcore.data.dataset import Dataset
-from ibcore.data.files import MD5, URLS, fetch_first, resolve_root
+from ibcore.data.files import MD5, URLS, fetch_first, read_checked, resolve_root
 
 __all__ = ["load_szt"]
 
@@ -47,9 +49,10 @@ def load_szt(*, root: str | os.PathLike | None = None, download: bool = True) ->
     """
     from scipy.io import loadmat
 
+    download = check_bool(download, "download")
     root_p = resolve_root(root)
     rel, path, where = fetch_first(["szt/var_u.mat"], root_p, download=download)
-    mat = loadmat(path)
+    mat = loadmat(io.BytesIO(read_checked(path, rel)))  # the md5 of the bytes decoded
     if "F" not in mat or "y" not in mat:
         have = sorted(k for k in mat if not k.startswith("__"))
         raise ValueError(f"{path} lacks the variables F and y (has {have})")

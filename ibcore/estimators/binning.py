@@ -48,14 +48,53 @@ def _to_unit(values: torch.Tensor, unit: str, batched: bool) -> Any:
 
 
 # --------------------------------------------------------------------------- quantizers
+# Bin indices are exact integers in int64 below this magnitude; larger ones are replaced by ranks.
+_EXACT_CODE = 2.0**62
+
+
+def _int_codes(codes: torch.Tensor) -> torch.Tensor:
+    """Whole-number float codes (B, N, d) as int64, with the same partition of every neuron's values.
+
+    Codes below 2**62 in magnitude convert exactly. Larger ones (bins finer than the float spacing
+    of the data, or more bins than int64 holds) would wrap around or be clipped together, so each
+    neuron's codes are replaced by their ranks among that block's distinct codes instead: equal
+    codes stay equal and distinct ones distinct, which is all the plug-in entropies use.
+    """
+    if bool((codes.abs() < _EXACT_CODE).all()):
+        return codes.to(torch.int64)
+    out = torch.empty(codes.shape, dtype=torch.int64, device=codes.device)
+    for j in range(codes.shape[-1]):
+        out[..., j] = torch.unique(codes[..., j], return_inverse=True)[1]
+    return out
+
+
 def _fixed_codes(t: torch.Tensor, lo: float, width: float, n_max: int | None) -> torch.Tensor:
     """floor((t - lo) / width) as int64, clipped to 0..n_max-1 when ``n_max`` is given."""
     codes = torch.floor((t - lo) / width)
     if n_max is not None:
-        codes = codes.clamp_(0, n_max - 1)
-    else:  # keep the int64 conversion defined for absurdly large activations / tiny widths
-        codes = codes.clamp_(-(2.0**60), 2.0**60)
-    return codes.to(torch.int64)
+        codes = codes.clamp_(0, float(n_max - 1))
+    if not bool(torch.isfinite(codes).all()):
+        big = float(t.abs().max())
+        raise ValueError(
+            f"the bins are too narrow for activations of magnitude up to {big:.3g}: the bin "
+            f"indices (value / bin width) overflow the floating type; use bin_width >= {big / 1e300:.3g}"
+        )
+    return _int_codes(codes)
+
+
+def _power_of_two_scale(t: torch.Tensor, *extra: float) -> float:
+    """A power of two s that brings the largest magnitude of ``t`` and ``extra`` near 1, or 1.0.
+
+    Only when that magnitude is so large that differences (t - lo) could overflow t's dtype, or
+    (float32/64) so small that bin widths would be subnormal; multiplying by a power of two is
+    exact, so the bins, and so the estimates, are those of the unscaled data.
+    """
+    fi = torch.finfo(t.dtype)
+    mag = max([float(t.abs().max()), *(abs(v) for v in extra)])
+    small = 0.0 if t.dtype == torch.float16 else fi.tiny / fi.eps  # float16: tiny/eps is 0.06
+    if mag == 0.0 or small <= mag <= fi.max / 8:
+        return 1.0
+    return math.ldexp(1.0, min(math.frexp(fi.max)[1] - 2, -math.frexp(mag)[1]))  # stay in t's range
 
 
 def _adaptive_codes(t: torch.Tensor, n_bins: int, scope: str) -> torch.Tensor:
@@ -97,7 +136,13 @@ def _resolve_fixed(
                 f"bin_width={bin_width}) unless value_range makes them consistent"
             )
         return 0.0, bin_width, None
-    n_implied = max(1, math.ceil((hi - lo) / bin_width - 1e-9))
+    ratio = (hi - lo) / bin_width
+    if not math.isfinite(ratio):
+        raise ValueError(
+            f"bin_width={bin_width:.3g} is too small for value_range=({lo:.3g}, {hi:.3g}): it "
+            f"holds more bins than a float can count; use bin_width >= {(hi - lo) / 1e300:.3g}"
+        )
+    n_implied = max(1, math.ceil(ratio - 1e-9))
     if n_bins is not None and not math.isclose((hi - lo) / bin_width, n_bins, rel_tol=1e-6):
         raise ValueError(
             f"n_bins={n_bins} and bin_width={bin_width} are inconsistent with "
@@ -150,7 +195,9 @@ def mi_binning(
         Integer class labels of the samples (the same for every epoch). ``None``: no I(Y;L).
     n_bins : int, optional
         Number of bins per neuron, >= 1. Default 30 (Shwartz-Ziv & Tishby 2017) unless
-        ``bin_width`` is given.
+        ``bin_width`` is given. With ``mode="adaptive"`` a count above the number M of values
+        the edges come from acts as M (every distinct value its own bin, the same partition),
+        so any count costs O(M).
     value_range : (float, float), optional
         ``mode="fixed"``: the interval that is binned. Default: min and max of the whole input
         of this call (over all samples, neurons *and* epochs, so one quantizer serves the whole
@@ -184,7 +231,10 @@ def mi_binning(
     ValueError
         Unknown ``mode``/``unit``/``adaptive_scope``, ``n_bins < 1``, ``bin_width <= 0``,
         inconsistent ``n_bins`` and ``bin_width``, a bad ``value_range``, NaN/inf activations,
-        or labels whose length is not N.
+        labels whose length is not N or float labels beyond 2**53, or bins so narrow that the
+        bin indices overflow float64 (the message gives the smallest usable ``bin_width``).
+    TypeError
+        Complex or string activations, a ragged list, an option of the wrong type.
 
     Notes
     -----
@@ -209,6 +259,13 @@ def mi_binning(
     per-neuron index ranges fits in 62 bits; otherwise each row is reduced to two independent
     64-bit splitmix64 sums and rows are equal when both agree. Two distinct rows then collide
     with probability about 2**-128 per pair (~1e-29 for N = 1e5), so collisions are ignored.
+
+    Extreme scales: the estimate is the same at any finite scale of the activations (with the
+    range, width and anchor scaled alike). Data near the top or bottom of the float range are
+    rescaled by a power of two first (exact), and bin indices beyond 2**62 - bins finer than the
+    data's float spacing, or ``n_bins`` beyond int64 - are replaced by their ranks per neuron,
+    which keeps the partition (they used to wrap around or be clipped together: ``bin_width=1e-300``
+    gave log 4 instead of log N).
 
     References
     ----------
@@ -248,7 +305,26 @@ def mi_binning(
     b, n, d = t.shape
 
     if mode == "fixed":
+        # rescale by an exact power of two when t - lo could overflow or widths be subnormal
+        scale = _power_of_two_scale(t, *(value_range or ()))
+        if bin_width is not None and math.isinf(bin_width * scale):
+            scale = 1.0  # a width this large holds tiny data in two bins (by sign) either way
+        if scale != 1.0:
+            if bin_width is not None and bin_width * scale == 0.0:
+                big = float(t.abs().max())
+                raise ValueError(
+                    f"bin_width={bin_width:.3g} is too small for activations of magnitude up to "
+                    f"{big:.3g}: the bin indices overflow; use bin_width >= {big / 1e300:.3g}"
+                )
+            t = t * scale
+            value_range = None if value_range is None else (value_range[0] * scale, value_range[1] * scale)
+            bin_width = None if bin_width is None else bin_width * scale
         lo, width, n_max = _resolve_fixed(t, n_bins, bin_width, value_range)
+    else:
+        # n_bins >= M equal-mass bins put every distinct value in its own bin, exactly as M bins
+        # do: cap the count so the edge list stays O(M) for any n_bins
+        m_vals = n if adaptive_scope == "neuron" else n * d
+        n_adaptive = min(30 if n_bins is None else n_bins, m_vals)
     h_l, h_ly = [], []
     step = _epoch_chunk(b, n, d + 1)
     for start in range(0, b, step):
@@ -256,7 +332,7 @@ def mi_binning(
         if mode == "fixed":
             codes = _fixed_codes(block, lo, width, n_max)
         else:
-            codes = _adaptive_codes(block, 30 if n_bins is None else n_bins, adaptive_scope)
+            codes = _adaptive_codes(block, n_adaptive, adaptive_scope)
         h_l.append(row_entropy(codes))
         if y is not None:
             yy = y.view(1, n, 1).expand(codes.shape[0], n, 1)
@@ -304,6 +380,12 @@ def entropy_discrete(codes: Any, *, unit: str = "nats", device: str | torch.devi
     t = as_2d(codes, "codes", device=device, dtype=torch.float64, allow_batch=True)
     if not bool((t == t.round()).all()):
         raise ValueError("codes must hold integer symbols, got non-integer values")
+    big = float(t.abs().max())
+    if big > 2.0**53:  # read as float64, which holds every integer only up to 2**53
+        raise ValueError(
+            f"codes holds symbols up to {big:.3g} in magnitude; they are compared exactly only up "
+            f"to 2**53 = {2**53}: relabel them first (e.g. np.unique(codes, return_inverse=True))"
+        )
     batched = t.ndim == 3
     if not batched:
         t = t[None]

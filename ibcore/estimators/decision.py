@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 
-from ibcore._validation import as_2d, as_groups, check_choice, check_labels
+from ibcore._validation import as_2d, as_groups, as_tensor, check_choice, check_labels
 from ibcore.estimators._discrete import code_entropy, dense_labels, label_entropy
 from ibcore.interface import IXL, IYL
 
@@ -35,7 +35,7 @@ class DecisionResult(NamedTuple):
 def _predictions(outputs: Any, device: str | torch.device | None) -> tuple[torch.Tensor, bool]:
     """Predicted classes as int64 (B, N) and whether the input was batched (3-D)."""
     if isinstance(outputs, (list, tuple)):
-        outputs = np.asarray(outputs)
+        outputs = as_tensor(outputs, "outputs")  # refuses ragged, complex and string lists
     if isinstance(outputs, (np.ndarray, torch.Tensor)) and outputs.ndim == 1:
         t = check_labels(outputs, "outputs", device=device)  # predicted class indices
         return t[None], False

@@ -8,15 +8,30 @@ cancel the leading bias terms. Cost O(N log N) per width (sorting), memory O(N).
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
 import torch
 
-from ibcore._validation import check_choice, check_int, check_positive, check_xy
+from ibcore._validation import (
+    as_tensor,
+    check_bool,
+    check_choice,
+    check_int,
+    check_positive,
+    check_xy,
+    scale_safe_moments,
+)
 from ibcore.estimators._discrete import mix64
 
 __all__ = ["edge_ensemble_weights", "mi_edge"]
+
+# Most widths an ensemble may use: each costs a hashing pass, O(N log N), and beyond a few dozen
+# widths on [1, t_max] the combined estimate no longer changes.
+MAX_ENSEMBLE = 100
+# Grid indices are integers held exactly in int64 below this magnitude (hashing with H2 needs them).
+_EXACT_CODE = 2.0**62
 
 
 def edge_ensemble_weights(t: Any, powers: Any) -> np.ndarray:
@@ -47,8 +62,7 @@ def edge_ensemble_weights(t: Any, powers: Any) -> np.ndarray:
     >>> abs(float(w.sum()) - 1) < 1e-12, abs(float(w @ np.array([1.0, 4.0, 9.0]))) < 1e-12
     (True, True)
     """
-    t = np.asarray(t, dtype=np.float64).ravel()
-    p = np.asarray(powers, dtype=np.float64).ravel()
+    t, p = _real_vector(t, "t"), _real_vector(powers, "bias_powers")
     if t.size == 0 or np.any(~np.isfinite(t)) or np.any(t <= 0):
         raise ValueError("t must hold positive, finite width multipliers")
     if np.any(p == 0) or np.any(~np.isfinite(p)):
@@ -63,14 +77,43 @@ def edge_ensemble_weights(t: Any, powers: Any) -> np.ndarray:
     return np.linalg.lstsq(a, rhs, rcond=None)[0]
 
 
+def _real_vector(v: Any, name: str) -> np.ndarray:
+    """A number or a sequence of real numbers as a float64 vector (strings and complex refused)."""
+    if isinstance(v, numbers.Real) and not isinstance(v, bool):
+        return np.array([float(v)])
+    return as_tensor(v, name).to(torch.float64).cpu().numpy().ravel()
+
+
 def _bucket_ids(
-    z: torch.Tensor, eps: float, shift: torch.Tensor, salt: torch.Tensor | None, n_buckets: int | None
+    z: torch.Tensor,
+    eps: float,
+    shift: torch.Tensor,
+    salt: torch.Tensor | None,
+    n_buckets: int | None,
+    name: str,
 ) -> torch.Tensor:
-    """H(z): H1 = floor((z + b) / eps) per coordinate, then H2 (random map to n_buckets) or exact ids."""
-    codes = torch.floor((z + shift) / eps).to(torch.int64)
+    """H(z): H1 = floor((z + b) / eps) per coordinate, then H2 (random map to n_buckets) or exact ids.
+
+    The grid indices are kept as float64 (exact integers up to 2**53; beyond that bins are finer
+    than the float spacing and every distinct value is its own bin, as in the limit eps -> 0), so
+    tiny widths or huge values never wrap around in an integer conversion. Indices that overflow
+    float64 itself are refused.
+    """
+    codes = torch.floor((z + shift) / eps)
+    if not bool(torch.isfinite(codes).all()):
+        big = float(z.abs().max())
+        raise ValueError(
+            f"bucket width {eps:.3g} is too small for {name}, whose values reach {big:.3g}: the "
+            f"grid indices (value / width) overflow float64. Use epsilon >= {big / 1e300:.3g}, "
+            "or standardize=True (widths in standard deviations)"
+        )
     if n_buckets is None:
         return torch.unique(codes, dim=0, return_inverse=True)[1]
-    h = mix64(codes + salt).sum(dim=1)
+    if bool((codes.abs() < _EXACT_CODE).all()):
+        keys = codes.to(torch.int64)
+    else:  # integers beyond int64: hash the float's bits instead (+0.0 turns -0.0 into 0.0)
+        keys = (codes + 0.0).view(torch.int64)
+    h = mix64(keys + salt).sum(dim=1)
     return torch.remainder(h, n_buckets)
 
 
@@ -136,7 +179,8 @@ def mi_edge(
         t N^{-1/(2d)}` with t from 2 to 2 ``t_max``.
     n_ensemble : int, default 8
         Number L of widths :math:`\epsilon_0 t_l`, :math:`t_l` evenly spaced on [1, ``t_max``],
-        each hashed with its own random shifts.
+        each hashed with its own random shifts; at most 100 (``edge.MAX_ENSEMBLE``), as each
+        width costs one O(N log N) pass.
     t_max : float, default 3.0
         Largest width multiplier (> 1 when ``n_ensemble > 1``).
     ensemble : {"optimal", "mean", "median"}, default "optimal"
@@ -147,7 +191,8 @@ def mi_edge(
         Default ``(2, -d)``; the paper's choice is ``range(1, d + 1)``. See Notes.
     standardize : bool, default True
         Divide each coordinate by its standard deviation first (a constant coordinate is left
-        as is), so that one width suits all coordinates.
+        as is), so that one width suits all coordinates. The standard deviation is computed
+        without overflow or underflow at any finite scale (data of size 1e160 or 1e-170).
     n_buckets : int, optional
         If given, the secondary hash :math:`H_2` maps each grid cell at random to one of
         ``n_buckets`` buckets (the paper uses :math:`F = c_H N`); cells that collide are merged.
@@ -172,8 +217,11 @@ def mi_edge(
     ------
     ValueError
         Mismatched N, N < 2, NaN/inf, ``epsilon``/``t_max`` not positive, ``max_ratio < 1``,
-        ``t_max <= 1`` with more than one width, ``n_ensemble < 1``, ``n_buckets < 1``, an
-        unknown ``ensemble``, or as many ``bias_powers`` as widths.
+        ``t_max <= 1`` with more than one width, ``n_ensemble`` not in 1..100, ``n_buckets < 1``,
+        an unknown ``ensemble``, as many ``bias_powers`` as widths, or a width so small for the
+        data that the grid indices overflow float64 (the message gives the smallest usable one).
+    TypeError
+        ``standardize`` not a bool, an integer option not an integer, complex or string data.
 
     Notes
     -----
@@ -220,11 +268,19 @@ def mi_edge(
     """
     check_choice(ensemble, "ensemble", ("optimal", "mean", "median"))
     n_ensemble = check_int(n_ensemble, "n_ensemble", minimum=1)
+    if n_ensemble > MAX_ENSEMBLE:
+        raise ValueError(
+            f"n_ensemble={n_ensemble} is above the bound of {MAX_ENSEMBLE} widths (each costs a "
+            "hashing pass over the data; more widths on [1, t_max] no longer change the estimate)"
+        )
+    standardize = check_bool(standardize, "standardize")
     t_max = check_positive(t_max, "t_max")
     if n_ensemble > 1 and t_max <= 1.0:
         raise ValueError(f"t_max must be > 1 with n_ensemble > 1, got {t_max}")
     if epsilon is not None:
         epsilon = check_positive(epsilon, "epsilon")
+        if not np.isfinite(epsilon * t_max):
+            raise ValueError(f"epsilon * t_max must be finite, got epsilon={epsilon!r}, t_max={t_max!r}")
     if n_buckets is not None:
         n_buckets = check_int(n_buckets, "n_buckets", minimum=1)
     if max_ratio is not None:
@@ -243,7 +299,7 @@ def mi_edge(
     if ensemble == "optimal" and n_ensemble > 1:
         weights = edge_ensemble_weights(t, powers)  # validates powers before the heavy work
     if standardize:
-        sx, sy = tx.std(dim=0), ty.std(dim=0)
+        sx, sy = scale_safe_moments(tx)[1], scale_safe_moments(ty)[1]
         tx = tx / torch.where(sx > 0, sx, torch.ones_like(sx))
         ty = ty / torch.where(sy > 0, sy, torch.ones_like(sy))
     eps0 = epsilon if epsilon is not None else 2.0 * n ** (-1.0 / (2 * d))
@@ -255,8 +311,8 @@ def mi_edge(
         bx = (torch.rand(dx, generator=gen, dtype=torch.float64) * eps).to(tx.device)
         by = (torch.rand(dy, generator=gen, dtype=torch.float64) * eps).to(tx.device)
         salts = torch.randint(-(2**62), 2**62, (d,), generator=gen, dtype=torch.int64).to(tx.device)
-        ix = _bucket_ids(tx, eps, bx, salts[:dx], n_buckets)
-        iy = _bucket_ids(ty, eps, by, salts[dx:], n_buckets)
+        ix = _bucket_ids(tx, eps, bx, salts[:dx], n_buckets, "x")
+        iy = _bucket_ids(ty, eps, by, salts[dx:], n_buckets, "y")
         estimates.append(_graph_mi(ix, iy, max_ratio))
     est = np.asarray(estimates)
 

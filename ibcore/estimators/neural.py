@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,17 +23,23 @@ from torch import nn
 from ibcore._validation import (
     as_2d,
     as_groups,
+    as_tensor,
+    check_bool,
     check_choice,
     check_int,
     check_labels,
     check_positive,
     check_xy,
+    scale_safe_moments,
 )
 from ibcore.interface import IXL, IYL
 
 __all__ = ["MINEResult", "MINE", "AAMINE", "mi_mine", "mi_noisy_layer"]
 
 _ACTIVATIONS = {"elu": nn.ELU, "relu": nn.ReLU}
+# A held-out DV bound below this (nats) means the critic does worse than a constant one (bound 0)
+# by more than sampling noise: training failed or blew up (see MINEResult.diverged).
+DIVERGED_BELOW = -1.0
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,13 @@ class MINEResult:
         Held-out DV bound at ``eval_steps``.
     config : dict
         The settings used (sizes, hyper-parameters, seed, device, sample counts).
+    diverged : bool
+        True when training blew up or failed, and the estimate is not a usable lower bound: a
+        curve holds NaN/inf; or the held-out bound fell, at some evaluation, more than 1 nat
+        (``DIVERGED_BELOW``) below both 0 (a constant critic) and the untrained critic's bound
+        (``train_curve[0]``); or it ended below -1 nat. ``fit`` warns (``RuntimeWarning``)
+        whenever it sets this. A too large ``lr`` is the usual cause (``lr=1e6`` gives
+        -1e13 nats).
     """
 
     estimate: float
@@ -58,6 +72,7 @@ class MINEResult:
     eval_steps: np.ndarray
     eval_curve: np.ndarray
     config: dict = field(default_factory=dict)
+    diverged: bool = False
 
     def __float__(self) -> float:
         return self.estimate
@@ -155,7 +170,7 @@ def _check_options(o: dict) -> dict:
         log_every=check_int(o["log_every"], "log_every", minimum=1),
         seed=check_int(o["seed"], "seed"),
         device=o["device"],
-        progress=bool(o["progress"]),
+        progress=check_bool(o["progress"], "progress"),
     )
 
 
@@ -250,6 +265,63 @@ def _train(
     return train_dv.cpu().double().numpy(), np.asarray(steps, dtype=np.int64), np.asarray(evals)
 
 
+def _failure(train_curve: np.ndarray, evals: np.ndarray) -> str | None:
+    """Why a fit's curves show that training failed (see :attr:`MINEResult.diverged`), or None."""
+    if not (np.isfinite(train_curve).all() and np.isfinite(evals).all()):
+        return "its curves hold NaN or inf"
+    # the untrained critic's bound (first mini-batch, before any update), or 0 for a constant critic
+    reference = min(0.0, float(train_curve[0]))
+    low = float(evals.min())
+    if low < reference + DIVERGED_BELOW:
+        return (
+            f"the held-out bound fell to {low:.4g} nats, more than {-DIVERGED_BELOW:g} nat below "
+            f"both a constant critic (0) and the untrained one ({float(train_curve[0]):.4g})"
+        )
+    if float(evals[-1]) < DIVERGED_BELOW:
+        return f"the held-out bound ended at {float(evals[-1]):.4g} nats, worse than a constant critic (0)"
+    return None
+
+
+def _result(
+    name: str, train_curve: np.ndarray, steps: np.ndarray, evals: np.ndarray, cfg: dict
+) -> MINEResult:
+    """The MINEResult of a fit, flagged (with a warning) when its curves show that training failed."""
+    why = _failure(train_curve, evals)
+    if why is not None:
+        warnings.warn(
+            f"{name} training diverged: {why}, so the estimate {float(evals[-1]):.4g} is not a "
+            f"usable lower bound (result.diverged is True). Lower lr (now {cfg['lr']:g}), train "
+            "longer (n_iter), or check the inputs' scale.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    return MINEResult(float(evals[-1]), train_curve, steps, evals, cfg, why is not None)
+
+
+def _scale_of(v: torch.Tensor) -> _Scale:
+    """Standardisation of the columns of v, with moments that are right at any finite scale."""
+    mean, std = scale_safe_moments(v)
+    return _Scale(mean, std)
+
+
+def _check_sigma_resolution(sigma: float, f: torch.Tensor) -> None:
+    """Refuse a noise level that float32 (in which the critic computes) cannot add to the layer.
+
+    F(x) + sigma * eps is formed in float32: when sigma is below a few float32 spacings of the
+    layer's values the noise is rounded away (t == F(x)), and the DV bound degenerates (NaN or
+    a huge negative number) instead of approaching the true, large I(X; F(X) + eps).
+    """
+    fi = torch.finfo(torch.float32)
+    big = float(f.abs().max()) if f.numel() else 0.0
+    smallest = max(fi.tiny, 16.0 * fi.eps * big)
+    if sigma < smallest:
+        raise ValueError(
+            f"sigma={sigma:.3g} is too small for float32, in which AA-MINE adds the noise: the layer's "
+            f"values reach {big:.3g}, where float32 resolves only about {fi.eps * big:.2g}, so the noise "
+            f"would be rounded away. Use sigma >= {smallest:.2g} (or rescale the layer and sigma together)"
+        )
+
+
 def _generators(seed: int, dev: torch.device) -> tuple[torch.Generator, torch.Generator, torch.Generator]:
     """Critic init (CPU, so the initial critic is the same on every device), batches, held-out."""
     return (
@@ -327,6 +399,11 @@ class MINE:
     the product sample pairs x_i with a *different* sample's y (a derangement, so a perfectly
     matching critic is not capped at log B), and the bound is evaluated on held-out data.
 
+    A fit whose curves blow up (too large ``lr``: ``lr=1e6`` gave -6e13 nats) or end below
+    -1 nat is flagged: ``result_.diverged`` is True and a ``RuntimeWarning`` says why. Inputs
+    are standardised with moments computed without overflow at any scale float32 holds; values
+    beyond float32's range are refused.
+
     References
     ----------
     .. [1] M. I. Belghazi et al., "Mutual information neural estimation", ICML 2018,
@@ -389,8 +466,8 @@ class MINE:
         xtr, ytr = xt[tr], yt[tr]
         critic = _PairCritic(
             _mlp(xt.shape[1] + yt.shape[1], o["hidden"], o["activation"], g_init),
-            _Scale(xtr.mean(0), xtr.std(0)),
-            _Scale(ytr.mean(0), ytr.std(0)),
+            _scale_of(xtr),
+            _scale_of(ytr),
         ).to(dev)
         xev, yev = xt[ev], yt[ev]
         train_curve, steps, evals = _train(
@@ -414,7 +491,7 @@ class MINE:
             dim_x=int(xt.shape[1]),
             dim_y=int(yt.shape[1]),
         )
-        self.result_ = MINEResult(float(evals[-1]), train_curve, steps, evals, cfg)
+        self.result_ = _result("MINE", train_curve, steps, evals, cfg)
         return self
 
     def estimate(self, x: Any, y: Any) -> float:
@@ -562,7 +639,9 @@ class AAMINE:
     of "close ... up to noise": under the joint law it is exactly N(0, I) at every sigma,
     under the product it is of size |F(x) - F(x')|/sigma, so the critic's task does not get
     harder as sigma shrinks. The paper's supplement (training algorithm) was not available to
-    us. The estimate is still a finite-sample DV bound: beyond roughly log(held-out size) it
+    us. The noise is added in float32, so sigma must exceed 16 float32 spacings of the layer's
+    largest value (about 2e-6 for a tanh layer); a smaller one is refused, as the noise would be
+    rounded away. The estimate is still a finite-sample DV bound: beyond roughly log(held-out size) it
     becomes noisy and can overshoot the truth (the marginal term log mean e^T is then decided by
     the few product pairs that happen to be close, and is biased low when none are).
 
@@ -595,8 +674,7 @@ class AAMINE:
     ):
         if subnetwork is not None and not isinstance(subnetwork, nn.Module):
             raise TypeError(f"subnetwork must be a torch.nn.Module or None, got {type(subnetwork).__name__}")
-        if not isinstance(architecture_aware, bool):
-            raise TypeError(f"architecture_aware must be a bool, got {type(architecture_aware).__name__}")
+        architecture_aware = check_bool(architecture_aware, "architecture_aware")
         if sigma is None:
             raise TypeError("sigma (the noise standard deviation) is required, e.g. AAMINE(net, 0.1)")
         self.subnetwork = subnetwork
@@ -635,7 +713,15 @@ class AAMINE:
         f_all = None
         if self.subnetwork is not None:
             with torch.no_grad():
-                f_all = subnet(xt)
+                try:
+                    f_all = subnet(xt)
+                except RuntimeError as err:  # e.g. "mat1 and mat2 shapes cannot be multiplied"
+                    lin = next((m for m in subnet.modules() if isinstance(m, nn.Linear)), None)
+                    takes = "" if lin is None else f"; its first Linear layer takes width {lin.in_features}"
+                    raise ValueError(
+                        f"subnetwork failed on x of shape {tuple(xt.shape)} (width {xt.shape[1]})"
+                        f"{takes}: {err}"
+                    ) from err
             if not isinstance(f_all, torch.Tensor) or f_all.ndim == 0 or f_all.shape[0] != n:
                 shape = tuple(f_all.shape) if isinstance(f_all, torch.Tensor) else type(f_all).__name__
                 raise ValueError(
@@ -699,19 +785,23 @@ class AAMINE:
             raise ValueError(f"need at least 4 samples, got N={n}")
         dev = xt.device
         subnet, f_all = self._layer(xt, features)
+        _check_sigma_resolution(self.sigma, f_all)
         tr, ev = _split(n, o["eval_fraction"], o["seed"])
         tr, ev = tr.to(dev), ev.to(dev)
         g_init, g_batch, g_eval = _generators(o["seed"], dev)
         sigma = self.sigma
         ftr = f_all[tr]
         # t = F(x) + sigma eps has mean E F and variance Var F + sigma^2 per coordinate.
-        t_scale = _Scale(ftr.mean(0), torch.sqrt(ftr.var(0) + sigma**2))
+        f_mean, f_std = scale_safe_moments(ftr)
+        t_scale = _Scale(f_mean, torch.sqrt(ftr.var(0) + sigma**2))
+        if not bool(torch.isfinite(t_scale.std).all()):  # var overflowed float32: hypot does not
+            t_scale = _Scale(f_mean, torch.hypot(f_std, torch.tensor(sigma, dtype=f_std.dtype)))
         d_t = f_all.shape[1]
         if self.architecture_aware:
             critic = _AACritic(
                 subnet,
                 _mlp(3 * d_t, o["hidden"], o["activation"], g_init),
-                _Scale(ftr.mean(0), ftr.std(0)),
+                _Scale(f_mean, f_std),
                 t_scale,
                 sigma,
             ).to(dev)
@@ -721,7 +811,7 @@ class AAMINE:
             xtr = xt[tr]
             critic = _PairCritic(
                 _mlp(xt.shape[1] + d_t, o["hidden"], o["activation"], g_init),
-                _Scale(xtr.mean(0), xtr.std(0)),
+                _scale_of(xtr),
                 t_scale,
             ).to(dev)
             first = xt
@@ -754,7 +844,9 @@ class AAMINE:
             sigma=sigma,
             architecture_aware=self.architecture_aware,
         )
-        self.result_ = MINEResult(float(evals[-1]), train_curve, steps, evals, cfg)
+        self.result_ = _result(
+            "AA-MINE" if self.architecture_aware else "MINE", train_curve, steps, evals, cfg
+        )
         return self
 
     def estimate(self, x: Any, y: Any = None) -> float:
@@ -772,7 +864,7 @@ class AAMINE:
         plain :class:`MINE` with the same options on (one-hot labels, L) - the estimators of
         Elad et al. (Fig. 2). Two critics are trained per epoch.
         """
-        acts = acts if isinstance(acts, torch.Tensor) else torch.as_tensor(np.asarray(acts))
+        acts = as_tensor(acts, "acts")
         if acts.ndim != 3:
             raise ValueError(f"acts must be (E, N, d), got shape {tuple(acts.shape)}")
         labels = check_labels(y, "y", n=acts.shape[1])

@@ -22,7 +22,8 @@ The caller's global RNG state is left as it was.
 
 Modules, one idea each: ``recording`` (forward hooks), ``schedules`` (which epochs to record),
 ``config`` (:class:`TrainConfig`, :class:`RecordedRun`), ``cache`` (run keys and cache files),
-``checks`` (data checks), ``engines`` (one network, or MLPs stacked) and ``loop`` (the training
+``checks`` (data checks), ``penalties`` (the orthonormality penalty),
+``engines`` (one network, or MLPs stacked) and ``loop`` (the training
 loop and the public drivers).
 """
 
@@ -30,17 +31,20 @@ from __future__ import annotations
 
 from ibcore.training.config import RecordedRun, TrainConfig
 from ibcore.training.loop import train_and_record, train_seeds
+from ibcore.training.penalties import orthonormality
 from ibcore.training.recording import ActivationRecorder, record_activations
-from ibcore.training.schedules import SCHEDULES, resolve_schedule, saxe_schedule
+from ibcore.training.schedules import SCHEDULES, log_schedule, resolve_schedule, saxe_schedule
 
 __all__ = [
     "SCHEDULES",
     "ActivationRecorder",
     "record_activations",
     "saxe_schedule",
+    "log_schedule",
     "resolve_schedule",
     "TrainConfig",
     "RecordedRun",
     "train_and_record",
     "train_seeds",
+    "orthonormality",
 ]

@@ -4,14 +4,15 @@ A run is cached under ``<cache_dir>/<key>/`` where ``key`` (:func:`hash_payload`
 :func:`key_payload`) is the SHA-256 of the configuration, a :func:`fingerprint` of the data, the
 sorted layer names, the recorded epochs, the ibcore version and the cache :data:`FORMAT`; the
 folder holds ``config.json`` (that payload), ``run.pt`` (the :class:`RecordedRun`) and, while the
-run trains, ``checkpoint.pt`` and ``rec/`` (:func:`cleanup_work` removes them).
-:func:`load_cached` reads a cached run, ignoring (with a warning) a file it cannot read.
+run trains, ``checkpoint.pt``, ``checkpoint.prev.pt`` and ``rec/`` (:func:`cleanup_work` removes
+them). :func:`load_cached` reads a cached run; a file it cannot read is deleted with one warning.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 import shutil
 import warnings
 from collections.abc import Sequence
@@ -24,7 +25,15 @@ import torch
 
 from ibcore.training.config import FORMAT, RecordedRun, TrainConfig
 
-__all__ = ["ibcore_version", "fingerprint", "key_payload", "hash_payload", "load_cached", "cleanup_work"]
+__all__ = [
+    "ibcore_version",
+    "fingerprint",
+    "key_payload",
+    "hash_payload",
+    "describe_load_error",
+    "load_cached",
+    "cleanup_work",
+]
 
 
 def ibcore_version() -> str:
@@ -65,21 +74,48 @@ def hash_payload(payload: Any) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
+def describe_load_error(err: BaseException) -> str:
+    """A short reason why :func:`torch.load` failed, for the cache's warnings.
+
+    torch's own text can mislead: for any file its weights-only unpickler refuses it suggests
+    loading with ``weights_only=False``, which would run code from a file of unknown origin.
+    """
+    text = str(err)
+    if isinstance(err, FileNotFoundError):
+        return "missing"
+    if isinstance(err, EOFError) or "central directory" in text or "zip archive" in text:
+        return "truncated or not a torch file"
+    if isinstance(err, pickle.UnpicklingError) or "Weights only load failed" in text:
+        return "not a file ibcore wrote (unreadable contents)"
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    return f"{type(err).__name__}: {first[:200]}"
+
+
 def load_cached(run_dir: Path) -> RecordedRun | None:
-    """The run in ``run_dir/run.pt``, or ``None`` if it is missing or unreadable (with a warning)."""
+    """The run in ``run_dir/run.pt``, or ``None`` if it is missing or unreadable.
+
+    An unreadable file (truncated, corrupt, or not a run ibcore wrote) is reported in one warning
+    that says why, and deleted, so that the run is trained again and written anew; a later call
+    does not warn about it a second time.
+    """
     path = run_dir / "run.pt"
     if not path.exists():
         return None
     try:
         return RecordedRun.load(path)
     except Exception as err:  # a corrupt or foreign file: train again rather than fail
-        warnings.warn(f"ignoring unreadable cached run {path}: {err}", stacklevel=3)
+        path.unlink(missing_ok=True)
+        warnings.warn(
+            f"the cached run {path} is unreadable ({describe_load_error(err)}); deleted it, the run "
+            "is trained again",
+            RuntimeWarning,
+            stacklevel=3,
+        )
         return None
 
 
 def cleanup_work(work_dir: Path) -> None:
-    """Remove the checkpoint and the per-epoch recordings of a finished run."""
-    ck = work_dir / "checkpoint.pt"
-    if ck.exists():
-        ck.unlink()
+    """Remove the checkpoints and the per-epoch recordings of a finished run."""
+    for name in ("checkpoint.pt", "checkpoint.prev.pt"):
+        (work_dir / name).unlink(missing_ok=True)
     shutil.rmtree(work_dir / "rec", ignore_errors=True)

@@ -38,6 +38,9 @@ _OPTIMIZER_OPTIONS = {
     "sgd": ("momentum", "dampening", "weight_decay", "nesterov", "foreach"),
 }
 
+# Fields left out of TrainConfig.to_dict (and so of the cache key) while at these defaults.
+_OPTIONAL_DEFAULTS: dict[str, Any] = {"record_weights": False, "orthonormal_penalty": 0.0}
+
 
 @dataclass
 class TrainConfig:
@@ -66,6 +69,19 @@ class TrainConfig:
     optimizer_options : dict, default {}
         Extra keyword options of the torch optimizer: Adam ``betas``, ``eps``, ``weight_decay``,
         ``amsgrad``; SGD ``momentum``, ``dampening``, ``weight_decay``, ``nesterov``.
+    record_weights : bool, default False
+        Also keep the network's ``state_dict`` at every recorded epoch (:attr:`RecordedRun.weights`),
+        e.g. for sample propagation through the noisy layers of an earlier epoch.
+    orthonormal_penalty : float, default 0.0
+        lambda >= 0 of the penalty ``lambda * sum_l ||W_l W_l^T - I||_F^2`` over the network's
+        linear layers (:func:`ibcore.training.penalties.orthonormality`) added to the training loss;
+        the recorded ``train_loss`` stays the cross-entropy alone.
+
+    Notes
+    -----
+    ``record_weights`` and ``orthonormal_penalty`` enter :meth:`to_dict` (and so the cache key)
+    only when set away from their defaults, so the keys of runs that do not use them are those
+    of ibcore versions without these options.
     """
 
     model: dict[str, Any] | None = None
@@ -79,6 +95,8 @@ class TrainConfig:
     activation_dtype: str = "float16"
     full_batch: bool = False
     optimizer_options: dict[str, Any] = field(default_factory=dict)
+    record_weights: bool = False
+    orthonormal_penalty: float = 0.0
 
     def __post_init__(self) -> None:
         if self.model is not None:
@@ -111,10 +129,24 @@ class TrainConfig:
             self.optimizer_options = json.loads(json.dumps(self.optimizer_options))
         except TypeError as err:
             raise TypeError(f"optimizer_options must be JSON-serializable: {err}") from None
+        if not isinstance(self.record_weights, bool):
+            raise TypeError(f"record_weights must be a bool, got {type(self.record_weights).__name__}")
+        self.orthonormal_penalty = check_positive(
+            self.orthonormal_penalty, "orthonormal_penalty", allow_zero=True
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        """A plain JSON-serializable dict (``TrainConfig.from_dict`` inverts it)."""
-        return json.loads(json.dumps(dataclasses.asdict(self)))
+        """A plain JSON-serializable dict (``TrainConfig.from_dict`` inverts it).
+
+        Options added after the cache format was fixed (``record_weights``,
+        ``orthonormal_penalty``) appear only when they differ from their defaults, so that the
+        cache keys of configurations that leave them alone do not change.
+        """
+        d = json.loads(json.dumps(dataclasses.asdict(self)))
+        for name, default in _OPTIONAL_DEFAULTS.items():
+            if d[name] == default:
+                del d[name]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
@@ -172,6 +204,10 @@ class RecordedRun:
         together by :func:`train_seeds`, the time of the whole batch.
     model_state : dict of str to torch.Tensor, optional
         Final ``state_dict`` of the network (CPU), see :meth:`final_model`.
+    weights : list of dict of str to torch.Tensor, optional
+        With ``TrainConfig(record_weights=True)``: the network's ``state_dict`` (CPU, float32)
+        at each recorded epoch, aligned with :attr:`epochs`; see :meth:`model_at`. ``None``
+        otherwise.
     info : dict
         Provenance: torch version, ``batched_with`` (seeds trained together), ``resumed`` count.
     from_cache : bool
@@ -192,6 +228,7 @@ class RecordedRun:
     model_state: dict[str, torch.Tensor] | None = None
     info: dict[str, Any] = field(default_factory=dict)
     from_cache: bool = False
+    weights: list[dict[str, torch.Tensor]] | None = None
 
     def __repr__(self) -> str:
         dims = {name: int(a.shape[-1]) for name, a in self.activations.items()}
@@ -231,6 +268,22 @@ class RecordedRun:
         model.load_state_dict(self.model_state)
         return model
 
+    def model_at(self, epoch: int) -> nn.Module:
+        """Rebuild the network as it was at a recorded ``epoch`` (needs ``record_weights=True``).
+
+        Returns the model (CPU, train mode as built) with the weights of that epoch; its noise
+        modules, if any, are as configured (switch them with :func:`ibcore.models.set_noise`).
+        """
+        spec = self.config.get("model")
+        if spec is None or self.weights is None:
+            raise ValueError(
+                "this run kept no weights per epoch: train it with TrainConfig(record_weights=True)"
+            )
+        with torch.random.fork_rng(devices=[]):
+            model = build_model(spec)
+        model.load_state_dict(self.weights[self.epoch_index(epoch)])
+        return model
+
     def _payload(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
@@ -247,6 +300,7 @@ class RecordedRun:
             "wall_time_s": float(self.wall_time_s),
             "model_state": self.model_state,
             "info": self.info,
+            "weights": self.weights,
         }
 
     def save(self, path: str | os.PathLike[str]) -> Path:
@@ -277,4 +331,5 @@ class RecordedRun:
             model_state=d["model_state"],
             info=d["info"],
             from_cache=True,
+            weights=d.get("weights"),
         )

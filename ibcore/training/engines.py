@@ -19,6 +19,7 @@ from torch import nn
 
 from ibcore.models import MLP, make_activation
 from ibcore.training.config import OPTIMIZERS, TrainConfig
+from ibcore.training.penalties import linear_weights, orthonormality
 from ibcore.training.recording import record_activations
 
 __all__ = ["SingleEngine", "StackedMLP"]
@@ -47,6 +48,7 @@ class SingleEngine:
         self.model = model.to(device)
         self.opt = _make_optimizer(cfg, self.model.parameters())
         self.dtype = dtype
+        self.ortho = float(cfg.orthonormal_penalty)
 
     def train_epoch(
         self, x: torch.Tensor, y: torch.Tensor, perms: list[torch.Tensor], batch_size: int
@@ -61,8 +63,11 @@ class SingleEngine:
             xb, yb = x[idx], y[idx]
             logits = _logits(model, xb)
             loss = F.cross_entropy(logits, yb)
+            objective = loss
+            if self.ortho > 0:
+                objective = loss + self.ortho * orthonormality(linear_weights(model))
             opt.zero_grad(set_to_none=True)
-            loss.backward()
+            objective.backward()
             opt.step()
             loss_sum += loss.detach() * idx.numel()
             correct += (logits.detach().argmax(-1) == yb).sum()
@@ -137,6 +142,7 @@ class StackedMLP:
                 self.state_keys.append((f"{lin}.bias", False))
             self.layers_wb.append((w, b))
         self.opt = _make_optimizer(cfg, self.params)
+        self.ortho = float(cfg.orthonormal_penalty)
 
     def _forward(self, h: torch.Tensor, keep: bool = False) -> tuple[torch.Tensor, list[torch.Tensor]]:
         outs = []
@@ -166,8 +172,12 @@ class StackedMLP:
                 .view(s, -1)
                 .mean(1)
             )
+            objective = per_seed.sum()
+            if self.ortho > 0:  # W_l is stored as (S, d_in, d_out): the Linear weight is its transpose
+                pen = orthonormality([w.transpose(-1, -2) for w, _ in self.layers_wb])
+                objective = objective + self.ortho * pen.sum()
             self.opt.zero_grad(set_to_none=True)
-            per_seed.sum().backward()
+            objective.backward()
             self.opt.step()
             loss_sum += per_seed.detach() * idx.shape[1]
             correct += (logits.detach().argmax(-1) == yb).sum(1)
@@ -214,8 +224,13 @@ class StackedMLP:
         return {"params": [p.detach().clone() for p in self.params], "opt": self.opt.state_dict()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        saved_params = state["params"]
+        if len(saved_params) != len(self.params) or any(
+            tuple(p.shape) != tuple(q.shape) for p, q in zip(self.params, saved_params, strict=True)
+        ):
+            raise ValueError("the saved parameters do not fit this stacked network")
         with torch.no_grad():
-            for p, saved in zip(self.params, state["params"], strict=False):
+            for p, saved in zip(self.params, saved_params, strict=True):
                 p.copy_(saved)
         self.opt.load_state_dict(state["opt"])
 

@@ -5,6 +5,14 @@ scheduled epochs, checkpoints (engine, optimizer, RNG states, history) into the 
 and resumes from the last checkpoint. :func:`train_and_record` runs it for one network and
 :func:`train_seeds` for several seeds (stacked when possible), both checking the data, building
 the networks under their seeds, and reading and writing the run cache.
+
+Progress lost on a kill is bounded by time: checkpoints are written every ``checkpoint_every_s``
+seconds of training (5 s by default) and at every recorded epoch, so a killed run loses less than
+``checkpoint_every_s`` seconds plus the epoch in flight. The previous checkpoint is kept beside
+the newest (``checkpoint.prev.pt``). On resume the newest checkpoint whose file and recordings
+(``rec/<epoch>.pt``) read back whole is used; damaged or missing parts are reported in one
+warning and discarded, and when no checkpoint is usable training starts again from epoch 0 -
+never from damaged data.
 """
 
 from __future__ import annotations
@@ -28,10 +36,11 @@ from ibcore._device import resolve_device
 from ibcore._io import torch_save, write_json
 from ibcore._paths import runs_dir
 from ibcore._progress import progress_bar
-from ibcore._validation import check_int, check_positive
+from ibcore._validation import check_bool, check_int, check_positive
 from ibcore.models import build_model
 from ibcore.training.cache import (
     cleanup_work,
+    describe_load_error,
     fingerprint,
     hash_payload,
     ibcore_version,
@@ -74,6 +83,180 @@ def _check_finite_storage(recs: list[dict[str, torch.Tensor]], dtype_name: str, 
                 return
 
 
+_CHECKPOINT_KEYS = ("format", "epoch", "engine", "gens", "cpu_rng", "cuda_rng", "history", "recorded", "wall")
+
+
+def _check_checkpoint(ck: Any, n_seeds: int, n_epochs: int, n_hist: int, record_at: set[int]) -> None:
+    """Raise ValueError unless ``ck`` is a complete checkpoint of this training (nothing is changed)."""
+    if not isinstance(ck, dict) or any(k not in ck for k in _CHECKPOINT_KEYS):
+        have = sorted(ck) if isinstance(ck, dict) else type(ck).__name__
+        raise ValueError(f"incomplete checkpoint (has {have})")
+    if ck["format"] != FORMAT:
+        raise ValueError(f"checkpoint format {ck['format']}, this ibcore writes {FORMAT}")
+    epoch = ck["epoch"]
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or not 0 <= epoch <= n_epochs:
+        raise ValueError(f"checkpoint epoch {epoch!r} outside 0..{n_epochs}")
+    hist = ck["history"]
+    if not isinstance(hist, torch.Tensor) or tuple(hist.shape) != (n_seeds, epoch + 1, n_hist):
+        got = tuple(hist.shape) if isinstance(hist, torch.Tensor) else type(hist).__name__
+        raise ValueError(f"checkpoint history has shape {got}, expected {(n_seeds, epoch + 1, n_hist)}")
+    gens = ck["gens"]
+    if not isinstance(gens, list) or len(gens) != n_seeds:
+        raise ValueError(f"checkpoint holds {len(gens) if isinstance(gens, list) else '?'} generator states")
+    if not all(isinstance(g, torch.Tensor) and g.dtype == torch.uint8 for g in [*gens, ck["cpu_rng"]]):
+        raise ValueError("checkpoint RNG states are not byte tensors")
+    if not isinstance(ck["recorded"], list) or not all(
+        isinstance(e, int) and 0 <= e <= epoch for e in ck["recorded"]
+    ):
+        raise ValueError("checkpoint's list of recorded epochs is damaged")
+    missing = sorted(e for e in record_at if e <= epoch and e not in ck["recorded"])
+    if missing:
+        raise ValueError(f"checkpoint at epoch {epoch} lacks the recorded epochs {missing}")
+
+
+def _read_recording(
+    path: Path, n_seeds: int, layers: list[str], n_eval: int
+) -> list[dict[str, torch.Tensor]]:
+    """One recorded epoch, checked: n_seeds dicts of every layer's (n_eval, ...) activations."""
+    rec = torch.load(path, map_location="cpu", weights_only=True)
+    ok = isinstance(rec, list) and len(rec) == n_seeds
+    ok = ok and all(
+        isinstance(r, dict)
+        and set(r) == set(layers)
+        and all(isinstance(t, torch.Tensor) and t.ndim >= 1 and t.shape[0] == n_eval for t in r.values())
+        for r in rec
+    )
+    if not ok:
+        raise ValueError("not the recording of this run (wrong seeds, layers or sizes)")
+    return rec
+
+
+def _read_weights(path: Path, n_seeds: int) -> list[dict[str, torch.Tensor]]:
+    """One epoch's recorded weights, checked: n_seeds state_dicts of tensors."""
+    wts = torch.load(path, map_location="cpu", weights_only=True)
+    ok = isinstance(wts, list) and len(wts) == n_seeds
+    ok = ok and all(isinstance(w, dict) and all(isinstance(t, torch.Tensor) for t in w.values()) for w in wts)
+    if not ok:
+        raise ValueError("not the recorded weights of this run (wrong seeds or contents)")
+    return wts
+
+
+def _save_recording(
+    rec_dir: Path | None,
+    epoch: int,
+    recs: list[dict[str, torch.Tensor]],
+    wts: list[dict[str, torch.Tensor]] | None,
+) -> None:
+    """Write one recorded epoch (and its weights, when kept) to the run's work folder."""
+    if rec_dir is None:
+        return
+    rec_dir.mkdir(parents=True, exist_ok=True)
+    if wts is not None:  # written first: a recording on disk implies its weights are there too
+        torch_save(wts, rec_dir / f"{epoch:08d}.weights.pt")
+    torch_save(recs, rec_dir / f"{epoch:08d}.pt")
+
+
+def _discard(paths: list[Path], rec_dir: Path | None) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
+    if rec_dir is not None:
+        shutil.rmtree(rec_dir, ignore_errors=True)
+
+
+def _load_states(ck: dict[str, Any], engine: Any, gens: list[torch.Generator], device: torch.device) -> None:
+    """Put the checkpoint's engine and RNG states in place, all or nothing."""
+    cuda = device.type == "cuda"
+    before = (
+        copy.deepcopy(engine.state_dict()),
+        [g.get_state() for g in gens],
+        torch.get_rng_state(),
+        torch.cuda.get_rng_state(_cuda_index(device)) if cuda else None,
+    )
+    try:
+        engine.load_state_dict(ck["engine"])
+        for g, state in zip(gens, ck["gens"], strict=True):
+            g.set_state(state)
+        torch.set_rng_state(ck["cpu_rng"])
+        if cuda and ck["cuda_rng"] is not None:
+            torch.cuda.set_rng_state(ck["cuda_rng"], _cuda_index(device))
+    except Exception:  # nothing of a damaged state stays behind
+        engine.load_state_dict(before[0])
+        for g, state in zip(gens, before[1], strict=True):
+            g.set_state(state)
+        torch.set_rng_state(before[2])
+        if cuda:
+            torch.cuda.set_rng_state(before[3], _cuda_index(device))
+        raise
+
+
+def _restore(
+    engine: Any,
+    gens: list[torch.Generator],
+    device: torch.device,
+    work_dir: Path,
+    n_epochs: int,
+    layers: list[str],
+    n_eval: int,
+    record_at: set[int],
+    record_weights: bool = False,
+) -> dict[str, Any] | None:
+    """Load the newest usable checkpoint of ``work_dir`` (engine, RNGs); ``None``: start from epoch 0.
+
+    A checkpoint is usable when its file and every recording it lists read back whole and fit
+    this run. Damaged parts are named in one warning and deleted; engine and RNGs are left
+    untouched unless a usable checkpoint is loaded (the returned dict, with its recordings under
+    ``"recorded_data"``).
+    """
+    n_seeds = len(gens)
+    ck_path, prev_path, rec_dir = (
+        work_dir / "checkpoint.pt",
+        work_dir / "checkpoint.prev.pt",
+        work_dir / "rec",
+    )
+    problems: list[str] = []
+    for path in (ck_path, prev_path):
+        if not path.exists():
+            continue
+        try:
+            ck = torch.load(path, map_location="cpu", weights_only=True)
+            _check_checkpoint(ck, n_seeds, n_epochs, len(_HISTORY) - 1, record_at)
+            recs, wts = {}, {}
+            for e in ck["recorded"]:
+                rec_path = rec_dir / f"{e:08d}.pt"
+                try:
+                    recs[e] = _read_recording(rec_path, n_seeds, layers, n_eval)
+                    if record_weights:
+                        rec_path = rec_dir / f"{e:08d}.weights.pt"
+                        wts[e] = _read_weights(rec_path, n_seeds)
+                except Exception as err:
+                    raise ValueError(
+                        f"its recording rec/{rec_path.name} is {describe_load_error(err)}"
+                    ) from None
+            _load_states(ck, engine, gens, device)
+        except Exception as err:
+            problems.append(f"{path.name}: {describe_load_error(err)}")
+            continue
+        if problems:
+            warnings.warn(
+                f"damaged training state in {work_dir} ({'; '.join(problems)}): discarded it, "
+                f"resuming from {path.name} at epoch {ck['epoch']}",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+            if path == prev_path:
+                os.replace(prev_path, ck_path)
+        return {**ck, "recorded_data": recs, "weights_data": wts}
+    if problems:
+        warnings.warn(
+            f"damaged training state in {work_dir} ({'; '.join(problems)}): discarded it and the "
+            "recordings, training again from epoch 0",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+        _discard([ck_path, prev_path], rec_dir)
+    return None
+
+
 def _train_loop(
     engine: Any,
     *,
@@ -97,8 +280,10 @@ def _train_loop(
     # history[s, epoch] = (train_loss, train_acc, eval_loss, eval_acc): one tensor, cheap to checkpoint
     history = torch.full((len(seeds), cfg.n_epochs + 1, len(_HISTORY) - 1), float("nan"), dtype=torch.float64)
     recorded: dict[int, list[dict[str, torch.Tensor]]] = {}
+    weights: dict[int, Any] = {}  # per recorded epoch: state_dicts per seed (cfg.record_weights) or None
     cuda = device.type == "cuda"
     ck_path = work_dir / "checkpoint.pt" if work_dir is not None else None
+    prev_path = work_dir / "checkpoint.prev.pt" if work_dir is not None else None
     rec_dir = work_dir / "rec" if work_dir is not None else None
     wall_before, resumed, start = 0.0, 0, 1
     t0 = time.perf_counter()
@@ -115,9 +300,8 @@ def _train_loop(
         recs = engine.record(x_ev, layers)
         _check_finite_storage(recs, cfg.activation_dtype, epoch)
         recorded[epoch] = recs
-        if rec_dir is not None:
-            rec_dir.mkdir(parents=True, exist_ok=True)
-            torch_save(recs, rec_dir / f"{epoch:08d}.pt")
+        weights[epoch] = engine.final_states() if cfg.record_weights else None
+        _save_recording(rec_dir, epoch, recs, weights[epoch])
 
     def checkpoint(epoch: int) -> None:
         state = {
@@ -132,20 +316,20 @@ def _train_loop(
             "wall": wall_before + time.perf_counter() - t0,
             "resumed": resumed,
         }
+        if ck_path.exists():  # keep the previous checkpoint: a damaged newest one is not the end
+            os.replace(ck_path, prev_path)
         torch_save(state, ck_path)
 
-    if ck_path is not None and ck_path.exists():
-        ck = torch.load(ck_path, map_location="cpu", weights_only=True)
-        engine.load_state_dict(ck["engine"])
-        for g, state in zip(gens, ck["gens"], strict=False):
-            g.set_state(state)
-        torch.set_rng_state(ck["cpu_rng"])
-        if cuda and ck["cuda_rng"] is not None:
-            torch.cuda.set_rng_state(ck["cuda_rng"], _cuda_index(device))
+    ck = None
+    if work_dir is not None:
+        ck = _restore(
+            engine, gens, device, work_dir, cfg.n_epochs, layers, x_ev.shape[0], record_at, cfg.record_weights
+        )
+    if ck is not None:
         history[:, : ck["epoch"] + 1] = ck["history"]
-        for epoch in ck["recorded"]:
-            recorded[epoch] = torch.load(rec_dir / f"{epoch:08d}.pt", map_location="cpu", weights_only=True)
-        wall_before, resumed, start = ck["wall"], ck["resumed"] + 1, ck["epoch"] + 1
+        recorded.update(ck["recorded_data"])
+        weights.update(ck["weights_data"])
+        wall_before, resumed, start = ck["wall"], ck.get("resumed", 0) + 1, ck["epoch"] + 1
     else:
         rows = log(0, engine.evaluate(x_tr, y_tr), engine.evaluate(x_ev, y_ev))
         if 0 in record_at:
@@ -183,6 +367,7 @@ def _train_loop(
     return {
         "history": history,
         "recorded": recorded,
+        "weights": weights,
         "wall": wall_before + time.perf_counter() - t0,
         "resumed": resumed,
     }
@@ -205,6 +390,9 @@ def _assemble(
     acts = {name: torch.stack([recorded[int(e)][i][name] for e in epochs]) for name in layers}
     for e in epochs:  # drop this seed's per-epoch pieces now that they are stacked (peak memory)
         recorded[int(e)][i] = None
+    weights = None
+    if cfg.record_weights:
+        weights = [out["weights"][int(e)][i] for e in epochs]
     hist = pd.DataFrame(out["history"][i].numpy(), columns=list(_HISTORY[1:]))
     hist.insert(0, "epoch", np.arange(len(hist), dtype=np.int64))
     return RecordedRun(
@@ -221,6 +409,7 @@ def _assemble(
         wall_time_s=float(out["wall"]),
         model_state=state,
         info={"torch": str(torch.__version__), "ibcore": ibcore_version(), "resumed": out["resumed"], **info},
+        weights=weights,
     )
 
 
@@ -318,8 +507,12 @@ def train_and_record(
         Show a tqdm bar over epochs.
     checkpoint_every_s : float, default 5.0
         Seconds of training between checkpoints (model, optimizer, RNG states, history); one is
-        also written at every recorded epoch. A killed run loses at most one epoch or this many
-        seconds, whichever is longer; 0 checkpoints after every epoch.
+        also written at every recorded epoch. The loss on a kill is bounded by time: less than
+        this many seconds of training plus the epoch in flight (at 0.3 s per epoch, 5 s are
+        about 17 epochs); 0 checkpoints after every epoch. On resume a damaged or missing
+        checkpoint or recording is reported in one warning and discarded, and training goes on
+        from the newest intact state (the previous checkpoint, or epoch 0), never from damaged
+        data.
     callback : callable, optional
         ``callback(epoch, row)`` after each epoch (after its checkpoint), ``row`` the history row.
         An exception raised there stops training; the next call resumes after that epoch.
@@ -337,6 +530,7 @@ def train_and_record(
     """
     cfg = as_config(config)
     checkpoint_every_s = check_positive(checkpoint_every_s, "checkpoint_every_s", allow_zero=True)
+    cache, progress = check_bool(cache, "cache"), check_bool(progress, "progress")
     if model is not None:
         if not isinstance(model, nn.Module):
             raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -436,7 +630,8 @@ def train_seeds(
     Parameters
     ----------
     config, train, eval, layers, cache, cache_dir, device, progress, checkpoint_every_s
-        As in :func:`train_and_record` (``config.seed`` is replaced by each seed).
+        As in :func:`train_and_record` (``config.seed`` is replaced by each seed); a kill loses
+        less than ``checkpoint_every_s`` seconds of training plus the epoch in flight.
     seeds : list of int
         Distinct seeds; the result follows this order.
     batched : bool, optional
@@ -470,6 +665,9 @@ def train_seeds(
     if len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds holds duplicates: {seeds}")
     checkpoint_every_s = check_positive(checkpoint_every_s, "checkpoint_every_s", allow_zero=True)
+    cache, progress = check_bool(cache, "cache"), check_bool(progress, "progress")
+    if batched is not None:
+        batched = check_bool(batched, "batched")
     dev = resolve_device(device)
     data, fp = _prepare(train, eval, dev)
     root = Path(cache_dir) if cache_dir is not None else runs_dir()

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from ibcore._device import resolve_device
-from ibcore._validation import check_int
+from ibcore._validation import check_bool, check_int
 from ibcore.training.checks import as_tensor
 
 __all__ = ["ActivationRecorder", "record_activations", "check_layer_names"]
@@ -63,9 +63,9 @@ class ActivationRecorder:
             raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
         self.layers = check_layer_names(model, layers)
         self.model = model
-        self.flatten = bool(flatten)
+        self.flatten = check_bool(flatten, "flatten")
         self.dtype = dtype
-        self.to_cpu = bool(to_cpu)
+        self.to_cpu = check_bool(to_cpu, "to_cpu")
         self._chunks: dict[str, list[torch.Tensor]] = {name: [] for name in self.layers}
         self._order: list[str] = []
         self._handles: list[Any] = []

@@ -13,7 +13,7 @@ import numpy as np
 
 from ibcore._validation import check_choice, check_int
 
-__all__ = ["SCHEDULES", "saxe_schedule", "resolve_schedule"]
+__all__ = ["SCHEDULES", "saxe_schedule", "log_schedule", "resolve_schedule"]
 
 SCHEDULES = ("saxe", "all", "ends")
 
@@ -50,6 +50,24 @@ def saxe_schedule(n_epochs: int) -> np.ndarray:
     )
     keep[-1] = True
     return e[keep]
+
+
+def log_schedule(n_epochs: int, n_points: int) -> np.ndarray:
+    """Epoch 0 and about ``n_points`` epochs spaced evenly in log(epoch) from 1 to ``n_epochs``.
+
+    Rounding merges early points, so fewer may come back; ``n_epochs`` is always the last.
+
+    Examples
+    --------
+    >>> log_schedule(1000, 4).tolist()
+    [0, 1, 10, 100, 1000]
+    """
+    n = check_int(n_epochs, "n_epochs", minimum=0)
+    k = check_int(n_points, "n_points", minimum=1)
+    if n == 0:
+        return np.zeros(1, dtype=np.int64)
+    pts = np.round(np.geomspace(1, n, k)).astype(np.int64) if k > 1 else np.array([n], dtype=np.int64)
+    return np.unique(np.concatenate([[0], pts, [n]]).astype(np.int64))
 
 
 def resolve_schedule(schedule: str | Sequence[int], n_epochs: int) -> np.ndarray:

@@ -244,3 +244,29 @@ def test_bad_data_raise():
         mi_binning(np.zeros((2, 3, 4, 5)))
     with pytest.raises(ValueError, match="integer symbols"):
         entropy_discrete([0.5, 1.0])
+
+
+# --------------------------------------------------------------- indices beyond int64 (issue 13)
+
+
+def test_rank_codes_give_the_same_entropies_as_exact_codes(monkeypatch):
+    # the rank fallback (used when bin indices exceed 2**62) must keep the partition: force it on
+    # ordinary data and compare with the exact int64 path
+    from ibcore.estimators import binning
+
+    layer = np.random.default_rng(0).uniform(-1, 1, (3, 300, 4))
+    labels = np.random.default_rng(1).integers(0, 3, 300)
+    exact = mi_binning(layer, labels, n_bins=7)
+    monkeypatch.setattr(binning, "_EXACT_CODE", 0.5)
+    ranked = mi_binning(layer, labels, n_bins=7)
+    np.testing.assert_array_equal(ranked.i_xl, exact.i_xl)
+    np.testing.assert_array_equal(ranked.i_yl, exact.i_yl)
+
+
+def test_power_of_two_rescaling_changes_no_bin():
+    # float32 activations beyond max/8 are rescaled by a power of two: the same codes, bit for bit
+    layer = np.random.default_rng(2).uniform(-1, 1, (400, 3)).astype(np.float32)
+    labels = np.arange(400) % 4
+    for scale in (2.0**126, 2.0**-120):  # float32: near the top of its range; tiny normals
+        r = mi_binning(layer * np.float32(scale), labels, n_bins=9)
+        assert r == mi_binning(layer, labels, n_bins=9)

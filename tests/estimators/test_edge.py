@@ -120,3 +120,11 @@ def test_bad_data_raise():
         mi_edge(np.array([0.0, math.nan, 1.0]), np.zeros(3))
     with pytest.raises(ValueError, match="at least 2 samples"):
         mi_edge(np.zeros(1), np.zeros(1))
+
+
+def test_grid_indices_beyond_int64_keep_distinct_values_apart():
+    # epsilon = 1e-30: indices ~1e30 used to wrap around in int64 and merge every sample (I = 0);
+    # bins this fine hold one sample each, so every base estimate is the plug-in log N
+    x, y, _ = gaussian_pair(300, 0.5, seed=4)
+    assert mi_edge(x, y, epsilon=1e-30) == pytest.approx(math.log(300), abs=1e-12)
+    assert mi_edge(x, y, epsilon=1e-30, n_buckets=10**15) == pytest.approx(math.log(300), abs=1e-12)

@@ -161,3 +161,118 @@ def test_bad_inputs_raise():
         mi_kde(np.zeros((5, 2)), noise_var=0.1, chunk_size=0)
     with pytest.raises(TypeError, match="noise_var"):
         mi_kde(np.zeros((5, 2)), noise_var="0.1")
+
+
+# --- the tiled, symmetric computation and its float32 option -----------------------------------
+
+
+@pytest.mark.parametrize("chunk_size", [1, 7, 64, 500])
+def test_tiles_and_class_boundaries_do_not_matter(chunk_size):
+    # interleaved labels put class boundaries inside tiles ("mixed" tiles), 60 distinct labels
+    # make tiles with no common class; all must match the dense reference loop exactly
+    rng = np.random.default_rng(9)
+    h = rng.standard_normal((150, 3))
+    for y in (np.arange(150) % 3, rng.integers(0, 60, 150)):
+        r = mi_kde(h, y, noise_var=0.3, chunk_size=chunk_size)
+        classes = np.unique(y)
+        lo_c = sum(np.mean(y == c) * _reference_bounds(h[y == c], 0.3)[0] for c in classes)
+        up_c = sum(np.mean(y == c) * _reference_bounds(h[y == c], 0.3)[1] for c in classes)
+        lo, up = _reference_bounds(h, 0.3)
+        # float64 sums of <= 150 terms each >= 0: round-off ~1e-15, far below 1e-12
+        assert r.i_xl.lower == pytest.approx(lo, abs=1e-12)
+        assert r.i_xl.upper == pytest.approx(up, abs=1e-12)
+        assert r.i_yl.lower == pytest.approx(lo - lo_c, abs=1e-12)
+        assert r.i_yl.upper == pytest.approx(up - up_c, abs=1e-12)
+
+
+def test_equals_saxe_et_al_kde_py_reference():
+    # the anchor of benchmarks/: Saxe et al.'s entropy_estimator_kl/_bd and kde_condentropy in numpy
+    from ibcore.benchmark import saxe_kde, synthetic_layer
+
+    acts, y = synthetic_layer(300, 6, 3)
+    for noise_var in (1e-3, 0.1):
+        ours = mi_kde(acts, y, noise_var=noise_var)
+        for e in range(3):
+            ref = saxe_kde(acts[e].numpy(), y.numpy(), noise_var)
+            # two float64 computations of the same sums (logsumexp vs direct sums >= 1): ~1e-14
+            for a, b in ((ours.i_xl, ref.i_xl), (ours.i_yl, ref.i_yl)):
+                assert a.lower[e] == pytest.approx(b.lower, abs=1e-10)
+                assert a.upper[e] == pytest.approx(b.upper, abs=1e-10)
+
+
+@pytest.mark.parametrize("noise_var", [1e-5, 1e-3, 0.1, 10.0])
+def test_float32_kernels_agree_with_float64_to_1e_5(noise_var):
+    # saturated tanh layers (many exact duplicates, stored in float16 like recorded runs) over
+    # epochs, labels in 2 classes: float32 kernel values (relative error ~1e-7) and tile sums
+    # added in float64; every inner sum is >= 1, so the logs move by ~1e-7, checked at 1e-5
+    from ibcore.benchmark import synthetic_layer
+
+    acts, y = synthetic_layer(700, 5, 4, seed=1)
+    a = mi_kde(acts, y, noise_var=noise_var, chunk_size=128)
+    b = mi_kde(acts, y, noise_var=noise_var, chunk_size=128, precision="float32")
+    for u, v in ((a.i_xl, b.i_xl), (a.i_yl, b.i_yl)):
+        assert np.abs(u.lower - v.lower).max() < 1e-5
+        assert np.abs(u.upper - v.upper).max() < 1e-5
+
+
+def test_tiny_noise_resolves_every_distinct_point():
+    # noise_var 1e-8: every off-diagonal kernel value underflows (exp(-d^2 / 2e-8) = 0 for
+    # d^2 > 1e-5), only the i = j terms remain: both bounds are log N exactly, in either precision
+    h = np.random.default_rng(10).uniform(-1, 1, (200, 3))
+    for precision in ("float64", "float32"):
+        r = mi_kde(h, noise_var=1e-8, precision=precision)
+        assert r.i_xl.lower == pytest.approx(math.log(200), abs=1e-12)
+        assert r.i_xl.upper == pytest.approx(math.log(200), abs=1e-12)
+
+
+def test_a_far_offset_does_not_spoil_the_distances():
+    # distances come from ||a||^2 + ||b||^2 - 2ab; centring per epoch removes an offset of 1e4
+    # that would otherwise cost 1e-16 * 1e8 / 8s = 1e-7 in the exponents
+    h = np.random.default_rng(11).standard_normal((120, 2))
+    a, b = mi_kde(h, noise_var=0.01), mi_kde(h + 1e4, noise_var=0.01)
+    assert b.i_xl.lower == pytest.approx(a.i_xl.lower, abs=1e-9)
+    assert b.i_xl.upper == pytest.approx(a.i_xl.upper, abs=1e-9)
+
+
+def test_bad_precision_raises():
+    with pytest.raises(ValueError, match="precision"):
+        mi_kde(np.zeros((5, 2)), noise_var=0.1, precision="float16")
+    from ibcore.estimators.kde import KDE
+
+    with pytest.raises(ValueError, match="precision"):
+        KDE(precision="half")
+
+
+def test_the_answer_does_not_depend_on_the_thread_count():
+    # CPU: tiles spread over Python threads, partial sums always added in row-block order; one
+    # thread (a worker process, or the GPU's sequential path) must give the same floats
+    from ibcore.benchmark import synthetic_layer
+
+    acts, y = synthetic_layer(600, 4, 3, seed=2)
+    before = torch.get_num_threads()
+    try:
+        results = []
+        for threads in (1, 2, 3):
+            torch.set_num_threads(threads)
+            for layer in (acts, acts[0]):  # many epochs (epoch blocks), one epoch (row blocks)
+                results.append(mi_kde(layer, y, noise_var=0.01, chunk_size=128))
+    finally:
+        torch.set_num_threads(before)
+    for r in results[2:]:
+        ref = results[0] if np.ndim(r.i_xl.lower) else results[1]
+        for a, b in ((r.i_xl, ref.i_xl), (r.i_yl, ref.i_yl)):
+            assert np.array_equal(a.lower, b.lower) and np.array_equal(a.upper, b.upper)
+    assert torch.get_num_threads() == before
+
+
+@pytest.mark.gpu
+def test_cuda_matches_cpu():
+    from ibcore.benchmark import synthetic_layer
+
+    acts, y = synthetic_layer(500, 5, 3, seed=3)
+    for precision in ("float64", "float32"):
+        a = mi_kde(acts, y, noise_var=0.01, device="cpu", precision=precision)
+        b = mi_kde(acts.cuda(), y.cuda(), noise_var=0.01, precision=precision)
+        # the same sums in another order (and another BLAS): float64 ~1e-14, float32 ~1e-7
+        for u, v in ((a.i_xl, b.i_xl), (a.i_yl, b.i_yl)):
+            assert np.abs(u.lower - v.lower).max() < 1e-6 and np.abs(u.upper - v.upper).max() < 1e-6

@@ -356,6 +356,22 @@ def test_chunking_threads_and_input_types_do_not_change_the_answer():
     assert isinstance(ref, float)
 
 
+def test_tree_order_and_threads_give_the_plain_kdtree_answer():
+    # N = 5000 splits the queries over 2 threads (>= 2048 rows each); the points are queried in
+    # the joint tree's leaf order: the answer must be the plain one-thread KDTree recipe's
+    # (the benchmark's anchor) and the torch brute-force one, to rounding of the final mean
+    from ibcore.benchmark import kdtree_ksg
+
+    x, y, _ = gaussian_pair(5000, [0.6] * 3, seed=28)
+    anchor = kdtree_ksg(x, y, k=5)
+    for n_jobs in (1, 2, 3):
+        assert mi_ksg(x, y, k=5, n_jobs=n_jobs, device="cpu") == pytest.approx(anchor, abs=1e-12)
+    assert mi_ksg(x, y, k=5, method="brute", device="cpu") == pytest.approx(anchor, abs=1e-12)
+    # the same order serves the Euclidean k-NN of the entropies (float64 round-off only)
+    ent = [entropy_kl(x, k=3, method=m, n_jobs=2, device="cpu") for m in ("tree", "brute")]
+    assert ent[0] == pytest.approx(ent[1], abs=1e-10)
+
+
 def test_jitter_breaks_duplicates_deterministically():
     rng = np.random.default_rng(27)
     x = np.round(rng.standard_normal((500, 2)), 1)

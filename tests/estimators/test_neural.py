@@ -6,6 +6,7 @@ a few hundred Adam steps) so each takes about a second on one CPU core.
 """
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -165,6 +166,7 @@ def test_aamine_class_critic_and_no_side_effects(tanh_net):
     assert not any(p.requires_grad for p in est.critic_.subnet.parameters())
 
 
+@pytest.mark.filterwarnings("ignore:AA-MINE training diverged")  # 40 steps: a barely trained critic
 def test_aamine_reproducible(tanh_net):
     net, x = tanh_net
     opts = dict(hidden=(8,), n_iter=40, batch_size=64, log_every=20)
@@ -241,3 +243,28 @@ def test_mine_runs_on_cuda():
     r = mi_mine(torch.tensor(x, device="cuda"), torch.tensor(y, device="cuda"), **FAST)
     assert r.config["device"].startswith("cuda")
     assert r.estimate == pytest.approx(truth, abs=0.1)  # as on the CPU (different random streams)
+
+
+# ------------------------------------------------------------- failed training is flagged (issue 13)
+
+
+@pytest.mark.parametrize(
+    ("train0", "evals", "why"),
+    [
+        (0.0, [0.1, 0.3, 0.5], None),  # healthy
+        (-3.8, [-4.3, -2.0, 0.4], None),  # an untrained AA-MINE critic starts low and recovers
+        (0.0, [0.1, -0.3, 0.2], None),  # held-out noise below 0, within 1 nat
+        (0.0, [0.1, -29.0, -0.4], "fell to -29"),  # lr too large: blew up (and came back)
+        (-0.01, [-1e14, -4.8e14], "fell to -4.8e\\+14"),  # lr = 1e6
+        (-3.8, [-4.3, -3.6], "ended at -3.6"),  # never learned: not a usable bound
+        (0.0, [0.1, float("nan")], "NaN or inf"),
+    ],
+)
+def test_failure_rule(train0, evals, why):
+    from ibcore.estimators.neural import _failure
+
+    got = _failure(np.array([train0, 0.0]), np.array(evals))
+    if why is None:
+        assert got is None
+    else:
+        assert got is not None and re.search(why, got), got

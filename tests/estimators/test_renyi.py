@@ -7,7 +7,14 @@ import numpy as np
 import pytest
 import torch
 
-from ibcore.estimators.renyi import entropy_renyi, joint_entropy_renyi, mi_renyi, renyi_kernel_width
+from ibcore.estimators.renyi import (
+    Renyi,
+    entropy_renyi,
+    joint_entropy_renyi,
+    mi_renyi,
+    renyi_kernel_width,
+    subsample_index,
+)
 from ibcore.ground_truth import gaussian_pair
 
 # eigvalsh spun badly on a loaded 2-core machine (13 s vs 0.04 s for N = 600 with one thread)
@@ -139,3 +146,99 @@ def test_bad_inputs_raise():
         entropy_renyi(x, sigma="knn", k=0)
     with pytest.raises(TypeError, match="sigma_y"):
         mi_renyi(x, x, sigma_y=[1.0])
+
+
+# --- the layer estimator: whole runs, batched eigvalsh, a fixed subsample of the inputs ----------
+
+
+def _run_like(n=120, epochs=3, seed=8):
+    """Inputs (N, 6) binary, labels, and a tanh layer (E, N, 3) sharpening over epochs."""
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 2, (n, 6)).astype(np.float32)
+    y = (x.sum(1) > 3).astype(np.int64)
+    w = rng.standard_normal((6, 3))
+    acts = np.stack([np.tanh(s * (x - 0.5) @ w) for s in np.linspace(0.5, 4.0, epochs)]).astype(np.float32)
+    return acts, x, y
+
+
+@pytest.mark.parametrize(
+    "opts", [{}, {"sigma_x": 1.0, "sigma_y": "knn", "k": 5}, {"alpha": 2.0, "sigma_y": 0.5}]
+)
+def test_layer_estimator_equals_the_pairwise_adapter(opts):
+    # Renyi computes S(A_X), S(A_Y) once and batches the epochs; PairwiseMI(mi_renyi) calls
+    # mi_renyi epoch by epoch: the same matrices, so the same numbers up to eigvalsh round-off
+    from ibcore.infoplane import PairwiseMI
+
+    acts, x, y = _run_like()
+    a = Renyi(**opts).estimate_layer(acts, x=x, y=y)
+    b = PairwiseMI(mi_renyi, opts).estimate_layer(acts, x=x, y=y)
+    for key in ("I(X;L)", "I(Y;L)"):
+        assert a[key].shape == (3,)
+        assert np.abs(a[key] - b[key]).max() < 1e-9
+
+
+def test_subsample_is_fixed_seeded_and_exact_on_its_rows():
+    from ibcore.infoplane import PairwiseMI
+
+    idx = subsample_index(120, 50, seed=4)
+    assert idx.shape == (50,) and torch.equal(idx, torch.sort(idx).values) and len(set(idx.tolist())) == 50
+    assert torch.equal(idx, subsample_index(120, 50, seed=4))  # the same for every epoch and layer
+    assert not torch.equal(idx, subsample_index(120, 50, seed=5))
+    assert torch.equal(subsample_index(120, None), torch.arange(120))
+    assert torch.equal(subsample_index(120, 500), torch.arange(120))
+    acts, x, y = _run_like()
+    a = Renyi(n_subsample=50, seed=4).estimate_layer(acts, x=x, y=y)
+    b = PairwiseMI(mi_renyi).estimate_layer(acts[:, idx], x=x[idx], y=y[idx])
+    for key in ("I(X;L)", "I(Y;L)"):
+        assert np.abs(a[key] - b[key]).max() < 1e-9
+    # the MIEstimator face uses the same rows
+    est = Renyi(n_subsample=50, seed=4)
+    assert est.estimate(x, acts[-1]) == pytest.approx(mi_renyi(x[idx], acts[-1][idx]), abs=1e-12)
+
+
+def test_information_plane_takes_mi_renyi_as_the_layer_estimator():
+    from ibcore.infoplane import as_layer_estimator
+
+    est = as_layer_estimator(mi_renyi, n_subsample=64, alpha=1.01)
+    assert isinstance(est, Renyi) and est.n_subsample == 64
+    assert "64 inputs" in est.name
+
+
+def test_renyi_estimator_bad_options_raise():
+    with pytest.raises(ValueError, match="n_subsample"):
+        Renyi(n_subsample=1)
+    with pytest.raises(ValueError, match="alpha"):
+        Renyi(alpha=-1.0)
+    with pytest.raises(ValueError, match="sigma_y"):
+        Renyi(sigma_y="scott")
+    with pytest.raises(ValueError, match="sigma_x"):
+        Renyi(sigma_x=-2.0)
+    acts, x, y = _run_like()
+    with pytest.raises(ValueError, match="x has 119 rows"):
+        Renyi().estimate_layer(acts, x=x[:119], y=y)
+    with pytest.raises(ValueError, match="y has 119 labels"):
+        Renyi().estimate_layer(acts, x=x, y=y[:119])
+
+
+def test_layer_estimator_is_independent_of_the_thread_count():
+    # CPU with several threads: one epoch per task; one thread (and a GPU): batched eigvalsh
+    acts, x, y = _run_like(n=90, epochs=4)
+    before = torch.get_num_threads()
+    try:
+        out = []
+        for threads in (1, 2):
+            torch.set_num_threads(threads)
+            out.append(Renyi(n_subsample=60).estimate_layer(acts, x=x, y=y))
+    finally:
+        torch.set_num_threads(before)
+    for key in ("I(X;L)", "I(Y;L)"):
+        assert np.abs(out[0][key] - out[1][key]).max() < 1e-12
+
+
+@pytest.mark.gpu
+def test_layer_estimator_cuda_matches_cpu():
+    acts, x, y = _run_like(n=90, epochs=4)
+    a = Renyi(device="cpu").estimate_layer(acts, x=x, y=y)
+    b = Renyi(device="cuda").estimate_layer(acts, x=x, y=y)
+    for key in ("I(X;L)", "I(Y;L)"):
+        assert np.abs(a[key] - b[key]).max() < 1e-8  # float64 eigenvalues by another library

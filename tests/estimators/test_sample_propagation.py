@@ -230,3 +230,40 @@ def test_linear_gaussian_layer_on_cuda(gaussian_x):
     truth = 0.5 * np.linalg.slogdet(np.eye(2) + A1 @ SIGMA_X @ A1.T / 0.5**2)[1]
     r = mi_sample_propagation(torch.tensor(gaussian_x, device="cuda"), linear(A1), 0.5, n_mc=10)
     assert r.mi == pytest.approx(truth, abs=0.05)  # as on the CPU (the layer is copied to CUDA)
+
+
+# ------------------------------------------------------------- scale-safe kernel sums (issue 13)
+
+
+def test_direct_kernel_sums_match_the_fast_path_where_both_are_exact():
+    # ordinary scale (beta 0.7, data of size ~3): cdist's rounding is ~1e-15 in each log-kernel,
+    # so the two ways of forming the same sums agree to rounding
+    from ibcore.estimators import sample_propagation as sp
+
+    gen = torch.Generator().manual_seed(0)
+    centres = torch.randn(2, 30, 3, generator=gen, dtype=torch.float64)
+    noise = torch.randn(2, 30 * 4, 3, generator=gen, dtype=torch.float64)
+    assert sp._fast_path_is_exact(centres, 0.7)
+    fast = sp._log_kernel_sums_mm(centres, noise, 0.7, 4, (1, 7, 11))
+    direct = sp._log_kernel_sums_direct(centres, noise, 0.7, 4, (2, 13, 5))
+    torch.testing.assert_close(direct, fast, rtol=0, atol=1e-12)
+
+
+def test_tiny_noise_switches_to_the_direct_path():
+    from ibcore.estimators import sample_propagation as sp
+
+    centres = torch.ones(1, 5, 2, dtype=torch.float64)
+    assert sp._fast_path_is_exact(centres, 0.1)
+    # beta = 1e-10 next to data of size 1: cdist's error would be ~1e4 nats per log-kernel
+    assert not sp._fast_path_is_exact(centres, 1e-10)
+    assert not sp._fast_path_is_exact(centres, 1e-300)  # beta**2 underflows
+    assert not sp._fast_path_is_exact(centres * 1e200, 1.0)  # |c|**2 overflows
+
+
+def test_memory_bound_names_the_size_and_the_bound(monkeypatch):
+    from ibcore.estimators import sample_propagation as sp
+
+    monkeypatch.setattr(sp, "_MC_MEMORY_CAP", 2**20)  # 1 MiB
+    entropy_gaussian_mixture(np.zeros((10, 2)), 1.0, n_mc=100)  # 1000 points x 48 bytes: fits
+    with pytest.raises(ValueError, match=r"0.00447 GiB \(1 mixture\(s\) x 100000 points x 48 bytes\)"):
+        entropy_gaussian_mixture(np.zeros((10, 2)), 1.0, n_mc=10**4)

@@ -18,7 +18,15 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 
-from ibcore._validation import as_2d, as_groups, as_layer_batch, check_choice, check_int, check_positive
+from ibcore._validation import (
+    as_2d,
+    as_groups,
+    as_layer_batch,
+    check_choice,
+    check_int,
+    check_positive,
+    scale_safe_moments,
+)
 from ibcore.interface import IXL, IYL, Bounds
 
 __all__ = ["KDE", "KDEResult", "mi_kde"]
@@ -48,6 +56,9 @@ class KDEResult(NamedTuple):
     i_yl: Bounds | None
 
 
+_DIRECT = "donot_use_mm_for_euclid_dist"  # torch.cdist by differences, without the matrix product
+
+
 def _tile_class_case(yi: np.ndarray, yj: np.ndarray) -> str:
     """How the labels of a tile's rows and columns (each sorted) meet: "same", "none" or "mixed"."""
     lo_i, hi_i, lo_j, hi_j = yi[0], yi[-1], yj[0], yj[-1]
@@ -59,7 +70,12 @@ def _tile_class_case(yi: np.ndarray, yj: np.ndarray) -> str:
 
 
 def _kernel_sums(
-    h: torch.Tensor, labels: torch.Tensor | None, noise_var: float, tile: int, kdtype: torch.dtype
+    h: torch.Tensor,
+    labels: torch.Tensor | None,
+    noise_var: float,
+    tile: int,
+    kdtype: torch.dtype,
+    direct: bool = False,
 ) -> tuple[torch.Tensor, ...]:
     """Per epoch and sample, the inner sums of the two kernels: over all samples, and over the class.
 
@@ -80,8 +96,11 @@ def _kernel_sums(
     directly (the matrix-product form of the distance: float64 round-off of about
     1e-16 (||h_i||^2 + ||h_j||^2) / 8s in the exponent). They are clamped at 0 (round-off can
     make the squared distance of near points negative) and at ``_MIN_EXPONENT``, and the i = j
-    entries are set to exactly 0. The upper bound's kernel is the fourth power of the lower
-    one's, exp(-d^2 / 2s) = exp(-d^2 / 8s)^4: two squarings instead of a second exponential.
+    entries are set to exactly 0. With ``direct=True`` the exponents come from direct differences
+    (``torch.cdist`` without the matrix product) instead, for layers whose norms are too large
+    for the product form's round-off (see :func:`mi_kde`). The upper bound's kernel is the
+    fourth power of the lower one's, exp(-d^2 / 2s) = exp(-d^2 / 8s)^4: two squarings instead of
+    a second exponential.
 
     ``kdtype`` float32 (exponents computed in float64, then rounded): kernel values carry a
     relative error of ~1e-7 and tile sums of at most ``tile`` positive terms ~1e-7; the tile
@@ -116,7 +135,13 @@ def _kernel_sums(
         for j0 in range(i0, n, tile):
             j1 = min(j0 + tile, n)
             shape = (e1 - e0, i1 - i0, j1 - j0)
-            x = torch.bmm(left[e0:e1, i0:i1], right[e0:e1, :, j0:j1], out=buffer("x", shape, torch.float64))
+            if direct:
+                x = torch.cdist(h[e0:e1, i0:i1], h[e0:e1, j0:j1], compute_mode=_DIRECT)
+                x = x.square_().mul_(scale)
+            else:
+                x = torch.bmm(
+                    left[e0:e1, i0:i1], right[e0:e1, :, j0:j1], out=buffer("x", shape, torch.float64)
+                )
             if kdtype != x.dtype:
                 x = buffer("x32", shape, kdtype).copy_(x)
             x.clamp_(min=floor, max=0.0)
@@ -174,7 +199,12 @@ def _kernel_sums(
 
 
 def _mean_neg_log_mean_kernel(
-    h: torch.Tensor, labels: torch.Tensor | None, noise_var: float, tile: int, kdtype: torch.dtype
+    h: torch.Tensor,
+    labels: torch.Tensor | None,
+    noise_var: float,
+    tile: int,
+    kdtype: torch.dtype,
+    direct: bool = False,
 ) -> tuple[torch.Tensor, ...]:
     """Per epoch, (1/N) sum_i -log((1/N) sum_j exp(-||h_i - h_j||^2 / (2 s)) for s = var, 4 var.
 
@@ -186,7 +216,7 @@ def _mean_neg_log_mean_kernel(
     if labels is not None:  # samples sorted by label: classes are contiguous (the means are over i)
         labels, order = torch.sort(labels, stable=True)
         h = h[:, order]
-    full_lo, full_up, *own = _kernel_sums(h, labels, noise_var, tile, kdtype)
+    full_lo, full_up, *own = _kernel_sums(h, labels, noise_var, tile, kdtype, direct)
     log_n = math.log(n)
     # every sum is >= 1 (the i = j term), so the logs are finite and >= 0
     out = [log_n - torch.log(full_up).mean(1), log_n - torch.log(full_lo).mean(1)]
@@ -318,8 +348,16 @@ def mi_kde(
     tile = min(tile, n)
     # distances do not change under a shift; centring keeps ||h_i||^2, and with it the round-off
     # of the matrix-product distances, as small as the spread of the layer allows
-    h = h - h.mean(dim=1, keepdim=True)
-    kl, bd, *cond = _mean_neg_log_mean_kernel(h, y, noise_var, tile, kdtype)
+    h = h - scale_safe_moments(h, dim=1)[0].unsqueeze(1)
+    # Work in units of the kernel width, u = h / sqrt(8 s): the exponents are then -||u_i - u_j||^2
+    # for any scale of data and noise (1e154 or 1e-160 alike). Where the matrix-product form would
+    # lose accuracy (eps max||u||^2 above 1e-9 nats, or overflow: a layer spread over many kernel
+    # widths), the tiles use direct differences instead - exact, and exp(-inf) = 0 where the
+    # squared distances overflow (such points are far apart at the scale of the noise).
+    u = h / math.sqrt(8.0 * noise_var)
+    top = float((u * u).sum(-1).max())
+    direct = not math.isfinite(top) or torch.finfo(torch.float64).eps * top > 1e-9
+    kl, bd, *cond = _mean_neg_log_mean_kernel(u, y, 0.125, tile, kdtype, direct)
     # I(X;T) bounds lie in [0, log N] exactly; clamp the round-off of the sums (e.g. -4e-16 for
     # identical points) so that no CPU or BLAS gives a negative bound or -0.0.
     kl_x, bd_x = (v.clamp(min=0.0, max=math.log(n)) + 0.0 for v in (kl, bd))

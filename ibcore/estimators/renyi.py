@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ibcore._validation import as_2d, check_int, check_labels, check_positive
+from ibcore._validation import as_2d, as_tensor, check_int, check_labels, check_positive
 from ibcore.interface import IXL, IYL
 
 __all__ = ["Renyi", "entropy_renyi", "joint_entropy_renyi", "mi_renyi", "renyi_kernel_width"]
@@ -30,7 +30,7 @@ _BATCH_ELEMENTS = 1 << 24
 def _as_samples(x: Any, name: str, device: str | torch.device | None) -> torch.Tensor:
     """(N, ...) samples as a float64 (N, D) tensor; ndim > 2 (e.g. conv maps) is flattened."""
     if isinstance(x, (list, tuple)):
-        x = np.asarray(x, dtype=np.float64)
+        x = as_tensor(x, name)  # the shared reading rules: no complex, strings or ragged rows
     if isinstance(x, (np.ndarray, torch.Tensor)) and x.ndim > 2:
         x = x.reshape(x.shape[0], -1)
     return as_2d(x, name, device=device, dtype=torch.float64)
@@ -121,8 +121,19 @@ def _resolve_sigma(t: torch.Tensor, sigma: Any, name: str, k: int) -> float:
 
 
 def _normalized_gram(t: torch.Tensor, sigma: float) -> torch.Tensor:
-    """A = K / tr(K) with K_ij = exp(-||x_i - x_j||^2 / (2 sigma^2)); A_ii = 1/N."""
-    k = torch.exp(-torch.cdist(t, t).square_() / (2.0 * sigma * sigma))
+    """A = K / tr(K) with K_ij = exp(-||x_i - x_j||^2 / (2 sigma^2)); A_ii = 1/N.
+
+    The distances are direct differences (not cdist's |a|^2 + |b|^2 - 2ab form, which overflows
+    for data near 1e154 and cancels for tiny scales) and are divided by sigma before squaring, so
+    the kernel is the same for data and sigma scaled together by any factor, and sigma -> 0 gives
+    K = I (every point its own cluster, S = log N) instead of inf/NaN.
+    """
+    c = t.abs().max()
+    if c == 0:  # all points equal (at 0): K is all ones
+        return torch.full((t.shape[0], t.shape[0]), 1.0 / t.shape[0], dtype=t.dtype, device=t.device)
+    d = torch.cdist(t / c, t / c, compute_mode="donot_use_mm_for_euclid_dist")  # no overflow: |t/c| <= 1
+    z = torch.where(d > 0, d * (c / sigma), 0.0)  # c / sigma may be inf: then z is inf off the diagonal
+    k = torch.exp(-0.5 * z.square_())
     return k / torch.diagonal(k).sum()
 
 
@@ -178,7 +189,9 @@ def _matrix_entropies(a: torch.Tensor, alpha: float) -> torch.Tensor:
     if alpha == 1.0:
         value = -torch.special.xlogy(lam, lam).sum(dim=-1)
     else:
-        value = torch.log(torch.where(lam > 0, lam, 0.0).pow(alpha).sum(dim=-1)) / (1.0 - alpha)
+        # log-domain: lambda^alpha underflows for large alpha (alpha = 1000 gave log N, or inf)
+        log_lam = torch.where(lam > 0, torch.log(lam), -math.inf)
+        value = torch.logsumexp(alpha * log_lam, dim=-1) / (1.0 - alpha)
     return value.clamp(min=0.0, max=math.log(n)) + 0.0  # + 0.0 turns a -0.0 into +0.0
 
 

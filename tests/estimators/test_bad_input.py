@@ -7,8 +7,8 @@ under a rescaling of their inputs; a differential entropy moves by d log a; an M
 isotropically rescaled x and y does not move), log N for N distinct samples in singleton bins,
 and the Gaussian-mixture entropy log n + d/2 log(2 pi e beta^2) of far-apart components.
 
-Classes that live in kde.py, knn.py and renyi.py and are not fixed yet are marked
-``xfail(strict=True)``: the day they are fixed the mark must go.
+The classes of kde.py, knn.py and renyi.py (scale, log-domain alpha, constant columns, KSG's
+standardisation) are tested here too, with no expected failures left.
 """
 
 import math
@@ -48,7 +48,6 @@ from ibcore import (
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
-PENDING = pytest.mark.xfail(strict=True, reason="kde/knn/renyi: fixed after the speed rewrite")
 
 N = 200
 _rng = np.random.default_rng(0)
@@ -90,17 +89,11 @@ ESTIMATORS = {
     "MINE.fit": lambda x: MINE(**FAST_MINE).fit(x, Y).result_.estimate,
 }
 ALL = sorted(ESTIMATORS)
-# renyi.py turns lists into arrays itself (np.asarray(x, dtype=float64)), past the shared checks
-RENYI = {"entropy_renyi", "joint_entropy_renyi", "mi_renyi"}
 
 
 def _cases(forms: tuple[str, ...], list_forms: tuple[str, ...]) -> list:
-    """(estimator, form) pairs over ALL; the renyi estimators given a list are pending."""
-    return [
-        pytest.param(name, form, marks=PENDING) if name in RENYI and form in list_forms else (name, form)
-        for name in ALL
-        for form in forms
-    ]
+    """(estimator, form) pairs over ALL."""
+    return [(name, form) for name in ALL for form in forms]
 
 
 def _first_rows(n: int = N) -> list[list[float]]:
@@ -389,8 +382,8 @@ def test_edge_ensemble_size_is_bounded():
 @pytest.mark.parametrize(
     ("fn", "d"),
     [
-        pytest.param(lambda x: entropy_kl(x, k=3), 2, marks=PENDING, id="entropy_kl"),
-        pytest.param(lambda x: entropy_wkl(x, k=3), 2, marks=PENDING, id="entropy_wkl"),
+        pytest.param(lambda x: entropy_kl(x, k=3), 2, id="entropy_kl"),
+        pytest.param(lambda x: entropy_wkl(x, k=3), 2, id="entropy_wkl"),
     ],
 )
 @pytest.mark.parametrize("scale", [1e154, 1e-160])
@@ -403,8 +396,8 @@ def test_knn_entropy_moves_by_d_log_a(fn, d, scale):
 @pytest.mark.parametrize(
     "fn",
     [
-        pytest.param(lambda x, y: mi_kl(x, y, k=3), marks=PENDING, id="mi_kl"),
-        pytest.param(lambda x, y: mi_wkl(x, y, k=3), marks=PENDING, id="mi_wkl"),
+        pytest.param(lambda x, y: mi_kl(x, y, k=3), id="mi_kl"),
+        pytest.param(lambda x, y: mi_wkl(x, y, k=3), id="mi_wkl"),
     ],
 )
 @pytest.mark.filterwarnings("ignore:invalid value encountered")
@@ -413,8 +406,8 @@ def test_knn_mi_is_invariant_under_a_common_huge_scale(fn):
     assert fn(X * 1e200, Y * 1e200) == pytest.approx(fn(X, Y), abs=1e-9)
 
 
-@PENDING
-@pytest.mark.parametrize("scale", [1e154, 1e-160])
+# 1e-150, not 1e-160: the noise variance 0.1 * 1e-320 would itself be subnormal (3 digits)
+@pytest.mark.parametrize("scale", [1e154, 1e-150])
 def test_kde_bounds_are_invariant_when_noise_scales_with_the_data(scale):
     base = mi_kde(X, LABELS, noise_var=0.1)
     moved = mi_kde(X * scale, LABELS, noise_var=0.1 * scale * scale)
@@ -422,7 +415,6 @@ def test_kde_bounds_are_invariant_when_noise_scales_with_the_data(scale):
         assert m.lower == pytest.approx(b.lower, abs=1e-9) and m.upper == pytest.approx(b.upper, abs=1e-9)
 
 
-@PENDING
 def test_renyi_large_alpha_is_computed_in_the_log_domain():
     # S_alpha = log(sum lambda^alpha) / (1 - alpha); lambda^1000 underflows, its log does not
     sigma = 0.5
@@ -435,7 +427,6 @@ def test_renyi_large_alpha_is_computed_in_the_log_domain():
     assert entropy_renyi(X, alpha=1000, sigma=sigma) == pytest.approx(truth, abs=1e-6)
 
 
-@PENDING
 @pytest.mark.parametrize("scale", [1e154, 1e-160])
 def test_renyi_is_invariant_when_sigma_scales_with_the_data(scale):
     # K_ij = exp(-|x_i - x_j|^2 / 2 sigma^2) is unchanged by (x, sigma) -> (a x, a sigma); at 1e154
@@ -443,7 +434,6 @@ def test_renyi_is_invariant_when_sigma_scales_with_the_data(scale):
     assert entropy_renyi(X * scale, sigma=0.5 * scale) == pytest.approx(entropy_renyi(X, sigma=0.5), abs=1e-9)
 
 
-@PENDING
 def test_renyi_with_vanishing_sigma_is_log_n():
     # sigma = 1e-300: K = I for distinct points, S = log N (eigh failed to converge)
     assert entropy_renyi(X, sigma=1e-300) == pytest.approx(math.log(N), abs=1e-12)
@@ -452,8 +442,8 @@ def test_renyi_with_vanishing_sigma_is_log_n():
 @pytest.mark.parametrize(
     "fn",
     [
-        pytest.param(lambda x: mi_kl(x, Y, k=3), marks=PENDING, id="mi_kl"),
-        pytest.param(lambda x: mi_wkl(x, Y, k=3), marks=PENDING, id="mi_wkl"),
+        pytest.param(lambda x: mi_kl(x, Y, k=3), id="mi_kl"),
+        pytest.param(lambda x: mi_wkl(x, Y, k=3), id="mi_wkl"),
         pytest.param(lambda x: mi_ksg(x, Y, k=3), id="mi_ksg"),
         pytest.param(lambda x: mi_kde(x, LABELS, noise_var=0.1).i_xl, id="mi_kde"),
         pytest.param(lambda x: mi_binning(x, LABELS), id="mi_binning"),
@@ -466,10 +456,17 @@ def test_a_constant_column_adds_no_information(fn):
     assert fn(with_const) == pytest.approx(fn(X), abs=1e-9)
 
 
-@PENDING
 def test_ksg_offers_standardisation():
     # KSG depends on the scale of x relative to y (0.75 -> 0.65 for x * 10 here, 0.70 -> 0.07 in
     # the issue's sweep); scikit-learn standardises first. With standardize=True it must not move.
     x1, y1 = X[:, :1], Y[:, :1]
     assert mi_ksg(x1 * 10, y1, standardize=True) == pytest.approx(mi_ksg(x1, y1, standardize=True), abs=1e-12)
     assert "standardi" in ibcore.mi_ksg.__doc__
+
+
+def test_kde_of_a_layer_far_wider_than_the_noise_is_log_n():
+    # 1e154 with noise 0.1: every point its own cluster, I(X;T) = log N and I(Y;T) = H(Y) (was nan)
+    r = mi_kde(X * 1e154, LABELS, noise_var=0.1)
+    assert r.i_xl.lower == pytest.approx(math.log(N), abs=1e-12)
+    h_y = -sum(p * math.log(p) for p in np.bincount(LABELS) / N if p > 0)
+    assert r.i_yl.upper == pytest.approx(h_y, abs=1e-12)

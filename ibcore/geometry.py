@@ -21,6 +21,7 @@ import torch
 
 from ibcore._progress import progress_bar
 from ibcore._validation import as_layer_batch, check_int, check_positive
+from ibcore.infoplane import recorded_selection
 
 __all__ = ["GEOMETRY_COLUMNS", "Geometry", "layer_geometry", "saturated_fraction", "geometry_frame"]
 
@@ -273,18 +274,8 @@ def geometry_frame(
     bar = progress_bar(total=total, desc="geometry", enabled=progress, leave=False)
     frames = []
     for run in runs:
-        use_layers = layers if layers is not None else list(run.layers)
-        missing = [name for name in use_layers if name not in run.activations]
-        if missing:
-            raise ValueError(f"layers {missing} were not recorded; recorded: {list(run.activations)}")
+        use_layers, idx = recorded_selection(run, layers, wanted)
         run_epochs = np.asarray(run.epochs)
-        if wanted is not None:
-            absent = np.setdiff1d(wanted, run_epochs)
-            if absent.size:
-                raise ValueError(f"epochs {absent.tolist()} were not recorded (seed {run.seed})")
-            idx = np.nonzero(np.isin(run_epochs, wanted))[0]
-        else:
-            idx = np.arange(run_epochs.size)
         for li, layer in enumerate(use_layers):
             acts = torch.as_tensor(run.activations[layer])[torch.as_tensor(idx)]
             geo = layer_geometry(acts, run.y_eval, eps=eps, chunk_size=chunk_size, device=device)

@@ -55,6 +55,7 @@ __all__ = [
     "PairwiseMI",
     "Renyi",
     "as_layer_estimator",
+    "recorded_selection",
     "information_plane",
 ]
 
@@ -238,23 +239,32 @@ def _check_executor(n_jobs: Any, client: Any) -> int:
     return _cpu_count() if n_jobs == -1 else n_jobs
 
 
+def recorded_selection(run: Any, layers: Any = None, epochs: Any = None) -> tuple[list[str], np.ndarray]:
+    """The layers (default: all, in network order) and the indices of the recorded epochs asked for.
+
+    Raises a ``ValueError`` naming the layers or epochs that ``run`` did not record. Shared by
+    :func:`information_plane` and :func:`ibcore.geometry.geometry_frame`.
+    """
+    use_layers = list(layers) if layers is not None else list(run.layers)
+    missing = [name for name in use_layers if name not in run.activations]
+    if missing:
+        raise ValueError(f"layers {missing} were not recorded; recorded: {list(run.activations)}")
+    run_epochs = np.asarray(run.epochs)
+    if epochs is None:
+        return use_layers, np.arange(run_epochs.size)
+    wanted = np.asarray(list(epochs))
+    absent = np.setdiff1d(wanted, run_epochs)
+    if absent.size:
+        raise ValueError(f"epochs {absent.tolist()} were not recorded (seed {run.seed})")
+    return use_layers, np.nonzero(np.isin(run_epochs, wanted))[0]
+
+
 def _plan(runs: list[Any], named: list[tuple[str, Any]], layers: list[str] | None, epochs: Any) -> list[_Job]:
     """Every (run, estimator, layer) job in the frame's order, the arguments checked up front."""
     jobs = []
     for run in runs:
-        use_layers = layers if layers is not None else list(run.layers)
-        missing = [name_ for name_ in use_layers if name_ not in run.activations]
-        if missing:
-            raise ValueError(f"layers {missing} were not recorded; recorded: {list(run.activations)}")
+        use_layers, idx = recorded_selection(run, layers, epochs)
         run_epochs = np.asarray(run.epochs)
-        if epochs is not None:
-            wanted = np.asarray(list(epochs))
-            absent = np.setdiff1d(wanted, run_epochs)
-            if absent.size:
-                raise ValueError(f"epochs {absent.tolist()} were not recorded")
-            idx = np.nonzero(np.isin(run_epochs, wanted))[0]
-        else:
-            idx = np.arange(run_epochs.size)
         y = torch.as_tensor(run.y_eval).long()
         x = torch.as_tensor(run.x_eval).float()
         acts = {

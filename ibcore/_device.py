@@ -10,9 +10,13 @@ device included. Constants are created with ``device=x.device``; nothing calls `
 
 from __future__ import annotations
 
+import contextlib
+import numbers
+from collections.abc import Iterator
+
 import torch
 
-__all__ = ["resolve_device"]
+__all__ = ["resolve_device", "torch_threads"]
 
 
 def resolve_device(device: str | torch.device | None = None) -> torch.device:
@@ -42,3 +46,25 @@ def resolve_device(device: str | torch.device | None = None) -> torch.device:
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device={device!r} was asked for but CUDA is not available on this machine")
     return dev
+
+
+@contextlib.contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """Run the block with ``n`` torch intra-op threads, then restore the previous number.
+
+    One thread per task is how ibcore's CPU hot loops run (tiny networks, KD-tree searches,
+    tiles of kernel sums, eigendecompositions spread over Python threads): on a shared 2-core
+    CPU torch's own threads wait for each other at the end of every small operation. The
+    setting is process-wide while the block runs.
+    """
+    # the checks of _validation.check_int, written here because _validation imports this module
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"n must be an integer, got {type(n).__name__} {n!r}")
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ibcore._device import torch_threads
 from ibcore._progress import progress_bar
 from ibcore.estimators.binning import Binning, mi_binning
 from ibcore.estimators.decision import DecisionRule, mi_decision_rule
@@ -207,12 +208,8 @@ def _run_layer_job(estimator: Any, acts: Any, x: Any, y: Any, threads: int | Non
     """A worker's task: ``estimator.estimate_layer``, with ``threads`` torch threads when given."""
     if threads is None:
         return dict(estimator.estimate_layer(acts, x=x, y=y))
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
+    with torch_threads(threads):
         return dict(estimator.estimate_layer(acts, x=x, y=y))
-    finally:
-        torch.set_num_threads(before)
 
 
 def _cpu_count() -> int:

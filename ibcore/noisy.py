@@ -20,9 +20,8 @@ weights at every recorded epoch. From them:
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -30,7 +29,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from ibcore._device import resolve_device
+from ibcore._device import resolve_device, torch_threads
 from ibcore._progress import progress_bar
 from ibcore._validation import check_choice, check_int
 from ibcore.estimators.sample_propagation import mi_sample_propagation
@@ -52,22 +51,6 @@ SP_COLUMNS = ("seed", "layer", "layer_index", "epoch", "beta", IXL, "stderr", "n
 """Columns of :func:`sp_information`'s frame (values in nats)."""
 
 _LN2 = float(np.log(2.0))
-
-
-@contextlib.contextmanager
-def torch_threads(n: int) -> Iterator[None]:
-    """Run the block with ``n`` torch intra-op threads, then restore the previous number.
-
-    Tiny networks (the SZT MLP) train several times faster on one thread than on two on a
-    shared 2-core CPU, where threads wait on each other.
-    """
-    n = check_int(n, "n", minimum=1)
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def input_subsample(n: int, size: int | None, *, seed: int = 0) -> torch.Tensor:

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 
+from ibcore._device import torch_threads
 from ibcore._validation import (
     as_2d,
     as_groups,
@@ -186,15 +187,11 @@ def _kernel_sums(
         # wait for no other thread. With torch's own threads every operation ends in a barrier,
         # and on a machine shared with other jobs those stalled (one of our runs: 7x the numpy
         # anchor's speed instead of 40x). The sums are added in a fixed order either way.
-        torch.set_num_threads(1)
-        try:
-            with ThreadPoolExecutor(threads) as pool:
-                if len(blocks) >= threads:  # whole epoch blocks per thread
-                    sums = list(pool.map(lambda blk: epoch_block(*blk), blocks))
-                else:  # few epochs: the row blocks of each epoch block go to the threads
-                    sums = [epoch_block(e0, e1, pool) for e0, e1 in blocks]
-        finally:
-            torch.set_num_threads(threads)
+        with torch_threads(1), ThreadPoolExecutor(threads) as pool:
+            if len(blocks) >= threads:  # whole epoch blocks per thread
+                sums = list(pool.map(lambda blk: epoch_block(*blk), blocks))
+            else:  # few epochs: the row blocks of each epoch block go to the threads
+                sums = [epoch_block(e0, e1, pool) for e0, e1 in blocks]
     return tuple(torch.cat(sums, dim=1))
 
 

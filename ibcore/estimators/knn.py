@@ -39,14 +39,13 @@ a KSG radius of 0): they raise a ``ValueError``; ``jitter`` adds a little Gaussi
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import itertools
 import math
 import os
 import threading
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -55,6 +54,7 @@ import torch
 from scipy import linalg, special
 from sklearn.neighbors import KDTree
 
+from ibcore._device import torch_threads
 from ibcore._validation import as_2d, check_choice, check_int, check_positive, check_xy, scale_safe_moments
 
 __all__ = ["entropy_kl", "entropy_wkl", "mi_kl", "mi_ksg", "mi_wkl", "wkl_weights"]
@@ -164,17 +164,6 @@ class _PerThread:
         if not hasattr(self._local, "tree"):
             self._local.tree = self._make()
         return self._local.tree
-
-
-@contextlib.contextmanager
-def _torch_threads(n: int) -> Iterator[None]:
-    """torch's intra-op thread count set to ``n`` inside the block, restored after it."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _numpy(t: torch.Tensor) -> np.ndarray:
@@ -864,7 +853,7 @@ def mi_ksg(
     # each other at every operation's end (isfinite on 4e4 numbers: 30 ms instead of 0.1 ms).
     if not isinstance(standardize, bool):
         raise TypeError(f"standardize must be a bool, got {type(standardize).__name__} {standardize!r}")
-    with _torch_threads(1):
+    with torch_threads(1):
         xt, yt = check_xy(x, y, min_samples=k + 1, device=device)
         if standardize:
             sx, sy = scale_safe_moments(xt)[1], scale_safe_moments(yt)[1]
@@ -875,7 +864,7 @@ def mi_ksg(
         eps, nx, ny = _ksg_brute(xt, yt, k, chunk_size)
         _check_ksg_radius(eps, k)
     else:
-        with _torch_threads(1):
+        with torch_threads(1):
             dist, order = _knn_tree_ordered(z, k, "chebyshev", n_jobs)
             eps = dist[:, -1]
             _check_ksg_radius(eps, k)

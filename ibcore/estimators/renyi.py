@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ibcore._device import torch_threads
 from ibcore._validation import as_2d, as_tensor, check_int, check_labels, check_positive
 from ibcore.interface import IXL, IYL
 
@@ -152,17 +153,13 @@ def _eigvalsh(a: torch.Tensor) -> torch.Tensor:
         return torch.linalg.eigvalsh(a)
     n = a.shape[-1]
     flat = a.reshape(-1, n, n)
-    threads = torch.get_num_threads()
-    workers = max(1, min(threads, flat.shape[0]))
-    torch.set_num_threads(1)
-    try:
+    workers = max(1, min(torch.get_num_threads(), flat.shape[0]))
+    with torch_threads(1):
         if workers == 1:
             lam = torch.linalg.eigvalsh(flat)
         else:
             with ThreadPoolExecutor(workers) as pool:
                 lam = torch.cat(list(pool.map(torch.linalg.eigvalsh, torch.tensor_split(flat, workers))))
-    finally:
-        torch.set_num_threads(threads)
     return lam.reshape(a.shape[:-1])
 
 
@@ -538,12 +535,8 @@ class Renyi:
             # CPU: one epoch per task on one-threaded torch (Gram matrices and eigvalsh alike), the
             # epochs spread over the threads: no thread waits for another inside an epoch's many
             # small operations, and each result is independent of the thread count
-            torch.set_num_threads(1)
-            try:
-                with ThreadPoolExecutor(threads) as pool:
-                    parts = list(pool.map(lambda i: terms(a[i : i + 1, idx]), range(e)))
-            finally:
-                torch.set_num_threads(threads)
+            with torch_threads(1), ThreadPoolExecutor(threads) as pool:
+                parts = list(pool.map(lambda i: terms(a[i : i + 1, idx]), range(e)))
         else:  # a GPU (or one thread): batches of epochs through one eigvalsh call
             per_batch = max(1, _BATCH_ELEMENTS // (3 * m * m))
             parts = [terms(a[start : start + per_batch, idx]) for start in range(0, e, per_batch)]

@@ -31,26 +31,30 @@ from torch import nn
 
 from ibcore._device import resolve_device, torch_threads
 from ibcore._progress import progress_bar
-from ibcore._validation import check_choice, check_int
+from ibcore._validation import as_2d, check_choice, check_int
 from ibcore.estimators.sample_propagation import mi_sample_propagation
 from ibcore.interface import IXL
-from ibcore.models import MLP, set_noise
+from ibcore.models import MLP, _ConvNet, set_noise
 
 __all__ = [
     "SP_COLUMNS",
     "torch_threads",
     "input_subsample",
     "layer_maps",
+    "hidden_layer_index",
     "sp_information",
     "deterministic_twin",
     "subsample_run",
     "compression_vs_clustering",
+    "ClassCosine",
+    "class_cosine_similarity",
 ]
 
 SP_COLUMNS = ("seed", "layer", "layer_index", "epoch", "beta", IXL, "stderr", "n_inputs")
 """Columns of :func:`sp_information`'s frame (values in nats)."""
 
 _LN2 = float(np.log(2.0))
+_SP_KINDS = ("mlp", "mnist_cnn", "cifar10_convnet")
 
 
 def input_subsample(n: int, size: int | None, *, seed: int = 0) -> torch.Tensor:
@@ -77,18 +81,44 @@ def _check_weights(run: Any) -> None:
 
 
 def layer_maps(model: nn.Module) -> list[nn.Module]:
-    r"""The noiseless maps :math:`f_l = \phi(W_l \cdot + b_l)` of an MLP's hidden layers.
+    r"""The noiseless maps :math:`f_1, f_2, \dots` of a noisy network, noise added between them by the caller.
 
-    Each is the hidden block without its :class:`~ibcore.models.GaussianNoise` (sample propagation
-    adds the noise between them itself).
+    * :class:`~ibcore.models.MLP`: noise after each hidden activation, so the maps are the hidden
+      blocks :math:`f_l = \phi(W_l \cdot + b_l)` without their
+      :class:`~ibcore.models.GaussianNoise`; map ``l - 1`` gives hidden layer ``l``.
+    * the conv nets (:class:`~ibcore.models.MNISTCNN`, :class:`~ibcore.models.CIFAR10ConvNet`):
+      noise on each layer's *input*, the image included, so the first map is the identity
+      (:math:`T_0 = X + Z_0`) and map ``l`` is block ``l`` without its dropout and noise
+      (conv, pool, activation; flatten, linear, activation for the dense ``layer4``). The maps
+      take flattened images (N, C H W), the form sample propagation works in. Then
+      :math:`T_l = S_l + Z_l` with the recorded :math:`S_l` is exactly what block ``l + 1``
+      receives in evaluation mode (dropout off), and map ``l`` gives hidden layer ``l``.
+
+    :func:`hidden_layer_index` maps a layer name to its index in this list.
     """
-    if not isinstance(model, MLP):
-        raise TypeError(f"layer_maps needs an ibcore MLP, got {type(model).__name__}")
-    maps = []
-    for name in model.layer_names[:-1]:
-        block = model.get_submodule(name)
-        maps.append(nn.Sequential(block.linear, block.act))
-    return maps
+    if isinstance(model, MLP):
+        return [nn.Sequential(block.linear, block.act) for block in _hidden_blocks(model)]
+    if isinstance(model, _ConvNet):
+        maps: list[nn.Module] = [nn.Identity()]  # on flattened images: T_0 = X + Z_0, (N, C H W)
+        for i, block in enumerate(_hidden_blocks(model)):
+            kept = [m for key, m in block.named_children() if key not in ("dropout", "noise")]
+            if i == 0:
+                kept.insert(0, nn.Unflatten(1, tuple(model.input_shape)))
+            maps.append(nn.Sequential(*kept))
+        return maps
+    raise TypeError(f"layer_maps needs an ibcore MLP or conv net, got {type(model).__name__}")
+
+
+def _hidden_blocks(model: nn.Module) -> list[nn.Module]:
+    return [model.get_submodule(name) for name in model.layer_names[:-1]]
+
+
+def hidden_layer_index(model: nn.Module, name: str) -> int:
+    """Index into :func:`layer_maps` of the map that gives the hidden layer ``name``."""
+    hidden = list(model.layer_names[:-1])
+    if name not in hidden:
+        raise ValueError(f"{name!r} is not a hidden layer of the model; hidden: {hidden}")
+    return hidden.index(name) + (0 if isinstance(model, MLP) else 1)
 
 
 def _epoch_indices(run: Any, epochs: Iterable[int] | None) -> np.ndarray:
@@ -111,7 +141,7 @@ def sp_information(
     device: str | torch.device | None = None,
     progress: bool = False,
 ) -> pd.DataFrame:
-    r"""I(X;T_l) by sample propagation for every hidden layer and recorded epoch of a noisy MLP run.
+    r"""I(X;T_l) by sample propagation for every hidden layer and recorded epoch of a noisy network run.
 
     At each recorded epoch the MLP is rebuilt from :attr:`RecordedRun.weights` and
     :func:`~ibcore.estimators.sample_propagation.mi_sample_propagation` is called with the
@@ -126,8 +156,9 @@ def sp_information(
     Parameters
     ----------
     run : RecordedRun
-        A run of an ``{"kind": "mlp", "noise_std": beta > 0}`` spec trained with
-        ``record_weights=True``.
+        A run of a noisy ibcore MLP (``{"kind": "mlp", "noise_std": beta > 0}``) or conv net
+        (``"mnist_cnn"``/``"cifar10_convnet"`` with ``noise_std > 0`` and ``noise_in_eval``; the
+        image is noised too, see :func:`layer_maps`) trained with ``record_weights=True``.
     layers : iterable of str, optional
         Hidden layers to estimate (default: all hidden layers; the output layer has no noise).
     epochs : iterable of int, optional
@@ -161,11 +192,20 @@ def sp_information(
     """
     _check_weights(run)
     spec = run.config.get("model") or {}
-    if spec.get("kind") != "mlp":
-        raise ValueError(f"sp_information needs an MLP run, got model kind {spec.get('kind')!r}")
+    if spec.get("kind") not in _SP_KINDS:
+        raise ValueError(
+            f"sp_information needs a run of an ibcore MLP or conv net ({', '.join(_SP_KINDS)}), "
+            f"got model kind {spec.get('kind')!r}"
+        )
+    if spec.get("kind") != "mlp" and not spec.get("noise_in_eval", True):
+        raise ValueError(
+            "the run's conv net has noise_in_eval=False: its recorded layers are not the noisy net's"
+        )
     beta = float(spec.get("noise_std", 0.0)) if beta is None else float(beta)
     if not beta > 0:
-        raise ValueError("the run's MLP has noise_std = 0: sample propagation needs beta > 0 (give beta=)")
+        raise ValueError(
+            "the run's network has noise_std = 0: sample propagation needs beta > 0 (give beta=)"
+        )
     hidden = [name for name in run.layers if name != "output"]
     use = list(layers) if layers is not None else hidden
     unknown = [name for name in use if name not in hidden]
@@ -176,16 +216,23 @@ def sp_information(
     dev = resolve_device(device)
     x = run.x_eval[sub].to(device=dev, dtype=torch.float64)
     m = int(x.shape[0])
+    x = x.reshape(m, -1)  # images are flattened: layer_maps unflattens them for the first conv
     rows = []
     bar = progress_bar(total=len(idx) * len(use), desc="sample propagation", enabled=progress, leave=False)
     for i in idx:
-        maps = layer_maps(run.model_at(int(run.epochs[i])))
+        model = run.model_at(int(run.epochs[i]))
+        maps = layer_maps(model)
         for name in use:
-            li = hidden.index(name)
             r = mi_sample_propagation(
-                x, maps, beta, layer_index=li, n_samples_per_x=n_samples_per_x, n_mc=n_mc, seed=seed
+                x,
+                maps,
+                beta,
+                layer_index=hidden_layer_index(model, name),
+                n_samples_per_x=n_samples_per_x,
+                n_mc=n_mc,
+                seed=seed,
             )
-            rows.append((run.seed, name, li + 1, int(run.epochs[i]), beta, r.mi, r.stderr, m))
+            rows.append((run.seed, name, hidden.index(name) + 1, int(run.epochs[i]), beta, r.mi, r.stderr, m))
             bar.update(1)
     bar.close()
     frame = pd.DataFrame(rows, columns=list(SP_COLUMNS))
@@ -354,3 +401,90 @@ def _pearson(a: np.ndarray, b: np.ndarray) -> float:
     if a.size < 3 or np.all(a == a[0]) or np.all(b == b[0]):
         return float("nan")
     return float(np.corrcoef(a, b)[0, 1])
+
+
+@dataclasses.dataclass(frozen=True)
+class ClassCosine:
+    """Cosine similarities of representations ordered by class (:func:`class_cosine_similarity`)."""
+
+    matrix: np.ndarray
+    """(n, n) cosine similarities, rows and columns ordered by class."""
+    labels: np.ndarray
+    """(n,) class of each row."""
+    index: np.ndarray
+    """(n,) position of each row in the input."""
+    within: float
+    """Mean similarity of distinct same-class pairs."""
+    between: float
+    """Mean similarity of different-class pairs."""
+
+    @property
+    def gap(self) -> float:
+        """``within - between``: how much closer in angle a class is to itself than to the others."""
+        return self.within - self.between
+
+
+def class_cosine_similarity(
+    layer: Any, labels: Any, *, n_per_class: int = 20, seed: int = 0, center: bool = False
+) -> ClassCosine:
+    r"""Cosine similarities of a layer's representations, ``n_per_class`` inputs per class, ordered by class.
+
+    :math:`c_{ij} = \langle a_i, a_j \rangle / (\|a_i\| \|a_j\|)` for the chosen inputs (the
+    first ``n_per_class`` of each class in a seeded random order; all of a smaller class). Goldfeld
+    et al. (2019, Sec. 5) show such matrices at early and late epochs of an MNIST CNN: blocks on the
+    diagonal appear as same-class representations cluster. ``within`` and ``between`` summarise the
+    matrix (means over distinct same-class pairs and over different-class pairs).
+
+    With ``center=True`` the mean of the chosen representations is subtracted first, so the
+    similarities are those of directions from the cloud's centre. Use it for layers whose outputs
+    are mostly positive (ReLU-like): their raw cosine similarities are all close to 1, dominated by
+    the common mean direction.
+
+    Parameters
+    ----------
+    layer : array or tensor, shape (N, ...)
+        Representations (flattened to (N, d)).
+    labels : array or tensor, shape (N,)
+        Integer classes.
+    n_per_class : int, default 20
+    seed : int, default 0
+    center : bool, default False
+
+    Raises
+    ------
+    ValueError
+        Mismatched lengths, non-finite values, fewer than 2 classes or a class with fewer than 2
+        inputs among those chosen, or a chosen representation that is the zero vector (its cosine
+        similarity is undefined: a dead layer, not a similarity of 0).
+    """
+    a = as_2d(torch.as_tensor(layer).reshape(len(layer), -1), "layer", dtype=torch.float64)
+    y = np.asarray(torch.as_tensor(labels).cpu()).reshape(-1)
+    if y.shape[0] != a.shape[0]:
+        raise ValueError(f"labels has {y.shape[0]} entries for {a.shape[0]} representations")
+    n_per_class = check_int(n_per_class, "n_per_class", minimum=2)
+    order = np.random.default_rng(seed).permutation(y.shape[0])
+    picks = [order[y[order] == c][:n_per_class] for c in np.unique(y)]
+    if len(picks) < 2 or min(len(p) for p in picks) < 2:
+        raise ValueError("class_cosine_similarity needs at least 2 classes with at least 2 inputs each")
+    index = np.concatenate(picks)
+    rows = a[torch.as_tensor(index)]
+    if center:
+        rows = rows - rows.mean(dim=0)
+    norms = rows.norm(dim=1)
+    if bool((norms == 0).any()):
+        raise ValueError(
+            f"{int((norms == 0).sum())} chosen representations are the zero vector: "
+            "their cosine similarity is undefined"
+        )
+    unit = rows / norms[:, None]
+    c = (unit @ unit.T).clamp(-1.0, 1.0).cpu().numpy()
+    lab = y[index]
+    same = lab[:, None] == lab[None, :]
+    off = ~np.eye(len(lab), dtype=bool)
+    return ClassCosine(
+        matrix=c,
+        labels=lab,
+        index=index,
+        within=float(c[same & off].mean()),
+        between=float(c[~same].mean()),
+    )

@@ -21,7 +21,17 @@ import pandas as pd
 from ibcore._validation import check_choice, check_positive
 from ibcore.infoplane import IXL, IYL
 
-__all__ = ["LN2", "UNITS", "SPREADS", "COMPRESSION_RULES", "mean_over_seeds", "layer_summary", "compresses"]
+__all__ = [
+    "LN2",
+    "UNITS",
+    "SPREADS",
+    "COMPRESSION_RULES",
+    "mean_over_seeds",
+    "layer_summary",
+    "compresses",
+    "seed_statistics",
+    "compression_table",
+]
 
 LN2 = float(np.log(2.0))
 """ln 2: nats per bit (divide a value in nats by it to get bits)."""
@@ -278,3 +288,135 @@ def compresses(summary: pd.DataFrame, threshold: float = 0.1, *, by: str = "drop
     by = check_choice(by, "by", COMPRESSION_RULES)
     _check_frame(summary, [by], name="summary")
     return (summary[by] >= threshold).rename("compresses")
+
+
+def seed_statistics(
+    frame: pd.DataFrame,
+    *,
+    layer: str,
+    quantity: str = IXL,
+    unit: str = "bits",
+    estimator: str | None = None,
+) -> pd.DataFrame:
+    r"""Start, peak, peak epoch, end, drop and largest dip of one layer's curve, for each seed.
+
+    The statistics of :func:`layer_summary` (same definitions), computed on each seed's own
+    curve rather than on the mean over seeds, so their mean and spread over seeds can be read.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Long information-plane frame (columns ``seed, layer, layer_index, epoch``, ``quantity``
+        and ``estimator`` when it holds several), values in nats.
+    layer : str
+        The layer whose curves are summarized.
+    quantity, unit, estimator
+        As in :func:`layer_summary`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``seed``; columns ``"<quantity> start"``, ``"<quantity> peak"``, ``"peak
+        epoch"``, ``"<quantity> end"``, ``"drop"``, ``"largest dip"`` in ``unit``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`layer_summary`, and a ``layer`` that is not in the frame.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"seed": [0, 0, 1, 1], "layer": "l1", "layer_index": 1,
+    ...                    "epoch": [0, 1, 0, 1], "I(X;L)": [2.0, 1.0, 1.0, 1.5]})
+    >>> seed_statistics(df, layer="l1", unit="nats")["drop"].tolist()   # seed 0 falls 1, seed 1 rises
+    [1.0, 0.0]
+    """
+    _check_frame(frame, ["seed", *_KEYS, quantity])
+    if layer not in set(frame["layer"]):
+        raise ValueError(
+            f"layer {layer!r} is not in the frame; it holds {list(dict.fromkeys(frame['layer']))}"
+        )
+    rows = {}
+    for s, g in frame[frame["layer"] == layer].groupby("seed", sort=True):
+        table = layer_summary(g, quantity=quantity, unit=unit, estimator=estimator, end_of=(), spread=None)
+        rows[s] = table.iloc[0]
+    out = pd.DataFrame(rows).T
+    out.index.name = "seed"
+    out["peak epoch"] = out["peak epoch"].astype(int)
+    return out.astype({c: float for c in out.columns if c != "peak epoch"})
+
+
+def compression_table(
+    frame: pd.DataFrame,
+    *,
+    layer: str,
+    threshold: float = 0.1,
+    by: str = "drop",
+    unit: str = "bits",
+    groups: Sequence[str] = ("estimator",),
+    quantity: str = IXL,
+) -> pd.DataFrame:
+    r"""Per group (e.g. estimator): does ``layer`` compress? Mean and spread over seeds of its fall.
+
+    For each group and seed s, :math:`v_s` is the layer's ``by`` statistic (``"drop"``: peak minus
+    end; ``"largest dip"``) of :func:`seed_statistics`. The group **compresses** when the mean over
+    seeds reaches the threshold, :math:`\bar v = \frac1S \sum_s v_s \ge \theta` (the rule of
+    :func:`compresses` applied to the seed mean of the statistic).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Long information-plane frame with the ``groups`` columns (e.g. ``estimator``, or
+        ``activation`` and ``estimator`` for frames concatenated over activations), nats.
+    layer : str
+        The layer read (e.g. the last hidden layer).
+    threshold : float, default 0.1
+        :math:`\theta` > 0, in ``unit``.
+    by : {"drop", "largest dip"}, default "drop"
+    unit : {"bits", "nats"}, default "bits"
+    groups : sequence of str, default ``("estimator",)``
+        Columns whose values make one row each.
+    quantity : str, default ``"I(X;L)"``
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``groups``; columns ``"<by> mean"``, ``"<by> sd"`` (ddof 1; NaN with one seed),
+        ``"<by> min"``, ``"<by> max"``, ``"seeds"``, ``"seeds compressing"`` (seeds whose own
+        :math:`v_s \ge \theta`) and ``"compresses"`` (bool). ``attrs`` holds ``threshold``,
+        ``by``, ``unit`` and ``layer``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"estimator": "e", "seed": [0, 0, 1, 1], "layer": "l1", "layer_index": 1,
+    ...                    "epoch": [0, 1, 0, 1], "I(X;L)": [2.0, 1.0, 1.0, 1.5]})
+    >>> t = compression_table(df, layer="l1", threshold=0.4, unit="nats")
+    >>> float(t.loc["e", "drop mean"]), int(t.loc["e", "seeds compressing"]), bool(t.loc["e", "compresses"])
+    (0.5, 1, True)
+    """
+    threshold = check_positive(threshold, "threshold")
+    by = check_choice(by, "by", COMPRESSION_RULES)
+    groups = [groups] if isinstance(groups, str) else list(groups)
+    if not groups:
+        raise ValueError("groups is empty: name at least one column, e.g. ('estimator',)")
+    _check_frame(frame, ["seed", *_KEYS, quantity, *groups])
+    rows = []
+    for key, g in frame.groupby(groups, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        g = g.drop(columns=[c for c in ("estimator",) if c in g.columns])
+        v = seed_statistics(g, layer=layer, quantity=quantity, unit=unit)[by]
+        rows.append(
+            {
+                **dict(zip(groups, key, strict=True)),
+                f"{by} mean": float(v.mean()),
+                f"{by} sd": float(v.std(ddof=1)) if len(v) > 1 else float("nan"),
+                f"{by} min": float(v.min()),
+                f"{by} max": float(v.max()),
+                "seeds": len(v),
+                "seeds compressing": int((v >= threshold).sum()),
+                "compresses": bool(v.mean() >= threshold),
+            }
+        )
+    out = pd.DataFrame(rows).set_index(groups)
+    out.attrs.update(threshold=threshold, by=by, unit=unit, layer=layer)
+    return out

@@ -57,3 +57,199 @@ def test_noisy_linear_gaussian_mi():
     s2 = 0.7**2
     joint = np.block([[cx, cx @ w.T], [w @ cx, w @ cx @ w.T + s2 * np.eye(2)]])
     assert gt.noisy_linear_gaussian_mi(w, cx, 0.7) == pytest.approx(gt.gaussian_mi(joint, 2))
+
+
+# ----------------------------------------------------------------------------------------------
+# the task families of appendix A2 (ibcore.ground_truth.samplers, discrete, layer, renyi)
+# ----------------------------------------------------------------------------------------------
+def _mc_mi(logp_joint, logp_x, logp_y):
+    """Monte Carlo I = E[log p(x,y) - log p(x) - log p(y)] and its standard error."""
+    v = logp_joint - logp_x - logp_y
+    return v.mean(), v.std() / math.sqrt(v.size)
+
+
+@pytest.mark.parametrize("dim_x,dim_y,dof", [(1, 1, 3.0), (2, 3, 5.0), (3, 2, 1.5)])
+def test_student_t_mi_closed_form_matches_monte_carlo_and_scipy_entropies(dim_x, dim_y, dof):
+    from scipy import stats
+
+    rng = np.random.default_rng(dim_x + dim_y)
+    cov = gt.correlated_cov(dim_x, dim_y, 0.5, rng)
+    true = gt.student_t_mi(cov, dim_x, dof)
+    # 1) from scipy's multivariate-t entropies: I = h(X) + h(Y) - h(X, Y) (marginals are t, same dof)
+    h = lambda c: stats.multivariate_t(shape=c, df=dof).entropy()  # noqa: E731
+    ent = h(cov[:dim_x, :dim_x]) + h(cov[dim_x:, dim_x:]) - h(cov)
+    assert true == pytest.approx(ent, abs=1e-8)
+    # 2) Monte Carlo with the sampler: 4e4 draws, standard error < 0.01 here; 5 se tolerance
+    x, y, mi = gt.student_t_pair(40000, dim_x, dim_y, dof=dof, seed=dim_x + dim_y)
+    assert mi == pytest.approx(true)
+    z = np.hstack([x, y])
+    est, se = _mc_mi(
+        stats.multivariate_t(shape=cov, df=dof).logpdf(z),
+        stats.multivariate_t(shape=cov[:dim_x, :dim_x], df=dof).logpdf(x),
+        stats.multivariate_t(shape=cov[dim_x:, dim_x:], df=dof).logpdf(y),
+    )
+    assert est == pytest.approx(true, abs=5 * se + 1e-3)
+    # heavy tails add information: above the Gaussian MI of the same scale matrix
+    assert true > gt.gaussian_mi(cov, dim_x)
+
+
+def test_student_t_mi_tends_to_gaussian_for_large_dof():
+    cov = gt.correlated_cov(2, 2, 0.5, np.random.default_rng(0))
+    assert gt.student_t_mi(cov, 2, 1e7) == pytest.approx(gt.gaussian_mi(cov, 2), abs=1e-6)
+    with pytest.raises(ValueError, match="dof must be"):
+        gt.student_t_mi(cov, 2, 0.0)
+
+
+@pytest.mark.parametrize("width", [0.1, 0.5, 1.0, 2.0])
+def test_uniform_noise_mi_by_numerical_integration_and_monte_carlo(width):
+    from scipy import integrate
+
+    # p_Y is the convolution of U(0,1) and U(0,w): trapezoid of height 1/max(1,w)
+    def p(y):
+        return max(0.0, min(y, 1.0, width, 1 + width - y)) / width
+
+    knots = sorted({0.0, min(1.0, width), max(1.0, width), 1 + width})
+    h_y = sum(
+        integrate.quad(lambda y: -p(y) * math.log(p(y)) if p(y) > 0 else 0.0, a, b)[0]
+        for a, b in zip(knots[:-1], knots[1:], strict=True)
+    )
+    assert gt.uniform_noise_mi(width) == pytest.approx(h_y - math.log(width), abs=1e-8)
+    # Monte Carlo: I = E[log p(y|x) - log p(y)] = E[-log w - log p(y)]
+    x, y, mi = gt.uniform_noise_pair(20000, width=width, seed=1)
+    assert np.all((y >= x) & (y <= x + width))
+    v = -math.log(width) - np.log([p(t) for t in y[:, 0]])
+    assert v.mean() == pytest.approx(mi, abs=5 * v.std() / math.sqrt(v.size) + 1e-3)
+    with pytest.raises(ValueError, match="width must be"):
+        gt.uniform_noise_mi(-1.0)
+
+
+@pytest.mark.parametrize("mi,d", [(0.5, 1), (4.0, 5), (10.0, 1), (10.0, 5)])
+def test_mi_grid_hits_its_target_and_the_sample_correlation(mi, d):
+    x, y, true = gt.gaussian_pair_with_mi(50000, d, mi, seed=3)
+    assert true == pytest.approx(mi, rel=1e-8)  # rho rounded to float64: 2e-9 relative at 10 nats
+    rho = gt.rho_for_mi(mi, d)
+    # plug-in Gaussian MI of the sample (sd of a sample correlation ~ (1 - rho^2)/sqrt(n))
+    r = np.array([np.corrcoef(x[:, i], y[:, i])[0, 1] for i in range(d)])
+    assert np.allclose(r, rho, atol=5 * (1 - rho**2) / math.sqrt(50000) + 1e-12)
+    with pytest.raises(ValueError, match="mi must be"):
+        gt.rho_for_mi(-1.0, 1)
+
+
+def test_sparse_gaussians_mi_does_not_grow_with_dimension():
+    for dim in (1, 2, 10):
+        x, y, mi = gt.sparse_gaussians(100, dim, n_correlated=2, rho=0.8)
+        assert x.shape == y.shape == (100, dim)
+        assert mi == pytest.approx(-0.5 * min(dim, 2) * math.log(1 - 0.64))
+
+
+@pytest.mark.parametrize("name", sorted(gt.MAPS))
+def test_maps_are_invertible_so_they_keep_mi(name):
+    x = np.random.default_rng(0).standard_normal((500, 3))
+    fx = gt.apply_map(name, x)
+    assert fx.shape == x.shape and np.all(np.isfinite(fx))
+    # a bijection: the inverse recovers the input (so I(f(X); f(Y)) = I(X; Y))
+    assert np.allclose(gt.invert_map(name, fx), x, atol=1e-7)
+    assert not np.allclose(fx, x)  # and it really changes the data
+    with pytest.raises(ValueError, match="unknown map"):
+        gt.apply_map("nope", x)
+
+
+def test_maps_keep_mi_of_a_discretised_pair():
+    # Per-coordinate monotone maps keep the ranks, so the plug-in MI of rank-quantile bins is
+    # exactly unchanged (an estimator-independent check of invariance); the spiral is checked above.
+    from sklearn.metrics import mutual_info_score
+
+    x, y, _ = gt.correlated_gaussians(5000, 1, 1, seed=2)
+
+    def binned(v):
+        return np.searchsorted(np.quantile(v, np.linspace(0, 1, 11)[1:-1]), v[:, 0])
+
+    base = mutual_info_score(binned(x), binned(y))
+    for name in ("normal_cdf", "cube", "asinh"):
+        assert mutual_info_score(
+            binned(gt.apply_map(name, x)), binned(gt.apply_map(name, y))
+        ) == pytest.approx(base)
+
+
+def test_spiral_needs_two_dimensions():
+    with pytest.raises(ValueError, match="at least 2 dimensions"):
+        gt.apply_map("spiral", np.zeros((3, 1)))
+
+
+def test_discrete_mi_and_symmetric_channel():
+    # independent table: 0; a perfect copy of a fair bit: log 2
+    assert gt.discrete_mi(np.full((2, 3), 1 / 6)) == pytest.approx(0.0, abs=1e-15)
+    assert gt.discrete_mi(np.diag([0.5, 0.5])) == pytest.approx(math.log(2))
+    c, e = 10, 0.2
+    table = np.full((c, c), e / (c - 1) / c)
+    np.fill_diagonal(table, (1 - e) / c)
+    assert gt.symmetric_channel_mi(c, e) == pytest.approx(gt.discrete_mi(table))
+    assert gt.symmetric_channel_mi(c, 0.0) == pytest.approx(math.log(c))
+    assert gt.symmetric_channel_mi(c, 0.9) == pytest.approx(0.0, abs=1e-12)  # e = (C-1)/C: independent
+    with pytest.raises(ValueError, match="probabilities"):
+        gt.discrete_mi(np.ones((2, 2)))
+
+
+def test_decision_task_plugin_converges_to_its_exact_mi():
+    from sklearn.metrics import mutual_info_score
+
+    out, labels, true = gt.decision_task(200000, n_classes=10, error=0.2, seed=0)
+    # plug-in bias ~ (C-1)^2 / 2N = 2e-4; sampling sd ~ 3e-3
+    assert mutual_info_score(labels, out.argmax(1)) == pytest.approx(true, abs=0.01)
+    assert np.mean(out.argmax(1) != labels) == pytest.approx(0.2, abs=0.005)
+
+
+def test_binned_layer_task_exact_targets():
+    from sklearn.metrics import mutual_info_score
+
+    layer, labels, truth = gt.binned_layer_task(200000, dim=2, levels=8, seed=1)
+    cell = np.unique(layer, axis=0, return_inverse=True)[1].ravel()
+    assert np.unique(layer).size <= 8 and np.all(np.abs(layer) < 1)
+    # plug-in H(L) and I(Y;L) of many samples approach the exact values (64 cells, 2 classes)
+    h = gt.discrete_entropy(np.bincount(cell) / cell.size)
+    assert h == pytest.approx(truth["I(X;L)"], abs=0.01)
+    assert mutual_info_score(labels, cell) == pytest.approx(truth["I(Y;L)"], abs=0.01)
+    assert 0 < truth["I(Y;L)"] < math.log(2)
+
+
+def test_noisy_layer_task_matches_the_sample_covariance():
+    x, t, true, layer = gt.noisy_layer_task(100000, dim_x=6, width=3, sigma=0.5, seed=0)
+    assert x.shape == (100000, 6) and t.shape == layer.shape == (100000, 3)
+    cov = np.cov(np.hstack([x, t]).T)
+    assert gt.gaussian_mi(cov, 6) == pytest.approx(true, abs=0.02)  # plug-in Gaussian MI of the sample
+
+
+def test_renyi2_closed_form_against_monte_carlo():
+    # S_2 limit = -log E exp(-||X - X'||^2 / sigma^2) for independent copies: check by sampling pairs
+    rng = np.random.default_rng(0)
+    cov = gt.correlated_cov(2, 2, 0.5, rng)
+    sigma = 1.3
+    a = rng.multivariate_normal(np.zeros(4), cov, size=400000)
+    b = rng.multivariate_normal(np.zeros(4), cov, size=400000)
+    k2 = np.exp(-np.sum((a - b) ** 2, axis=1) / sigma**2)
+    assert -math.log(k2.mean()) == pytest.approx(gt.gaussian_renyi2_entropy(cov, sigma), abs=0.01)
+    kx = np.exp(-np.sum((a[:, :2] - b[:, :2]) ** 2, axis=1) / sigma**2)
+    ky = np.exp(-np.sum((a[:, 2:] - b[:, 2:]) ** 2, axis=1) / sigma**2)
+    mc = -math.log(kx.mean()) - math.log(ky.mean()) + math.log(k2.mean())
+    assert mc == pytest.approx(gt.gaussian_renyi2_mi(cov, 2, sigma), abs=0.01)
+    # one dimension by hand: S_2 = 1/2 log(1 + 4 var / sigma^2)
+    assert gt.gaussian_renyi2_entropy([[2.0]], 1.0) == pytest.approx(0.5 * math.log(9))
+
+
+def test_renyi2_target_is_what_mi_renyi_converges_to():
+    from ibcore.estimators import mi_renyi
+
+    rng = np.random.default_rng(5)
+    cov = gt.correlated_cov(2, 2, 0.5, rng)
+    z = rng.multivariate_normal(np.zeros(4), cov, size=2000)
+    est = mi_renyi(z[:, :2], z[:, 2:], alpha=2.0, sigma_x=1.0, sigma_y=1.0, device="cpu")
+    # V-statistic bias O(1/N) plus sampling sd ~ 0.02 at N = 2000
+    assert est == pytest.approx(gt.gaussian_renyi2_mi(cov, 2, 1.0), abs=0.06)
+
+
+def test_correlated_gaussians_unchanged_by_the_refactor():
+    # the covariance now comes from correlated_cov with the same draws: the same MI as before
+    rng = np.random.default_rng(0)
+    assert gt.correlated_gaussians(10, 2, 3, seed=0)[2] == pytest.approx(
+        gt.gaussian_mi(gt.correlated_cov(2, 3, 0.5, rng), 2)
+    )

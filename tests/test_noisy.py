@@ -13,10 +13,12 @@ import torch
 from ibcore.estimators.sample_propagation import mi_sample_propagation
 from ibcore.geometry import geometry_frame
 from ibcore.infoplane import IXL
-from ibcore.models import set_noise
+from ibcore.models import MNISTCNN, set_noise
 from ibcore.noisy import (
+    class_cosine_similarity,
     compression_vs_clustering,
     deterministic_twin,
+    hidden_layer_index,
     input_subsample,
     layer_maps,
     sp_information,
@@ -100,6 +102,96 @@ def test_layer_maps_drop_the_noise(noisy_run):
     assert torch.equal(maps[0](x), maps[0](x))  # deterministic
     with pytest.raises(TypeError, match="MLP"):
         layer_maps(torch.nn.Linear(2, 2))
+
+
+def test_conv_layer_maps_compose_to_the_noise_free_net():
+    torch.manual_seed(0)
+    model = MNISTCNN(noise_std=0.1, dropout=0.1).eval()
+    maps = layer_maps(model)
+    assert len(maps) == 5 and isinstance(maps[0], torch.nn.Identity)  # the image is noised too
+    assert not any(isinstance(m, torch.nn.Dropout) for f in maps for m in f.modules())
+    x = torch.rand(6, 1, 28, 28)
+    set_noise(model, enabled=False)
+    with torch.no_grad():
+        want = model.forward_layers(x)
+        h = maps[0](x.reshape(6, -1))
+        for name in ("layer1", "layer2", "layer3", "layer4"):
+            h = maps[hidden_layer_index(model, name)](h)
+            torch.testing.assert_close(h, want[name])
+    with pytest.raises(ValueError, match="not a hidden layer"):
+        hidden_layer_index(model, "output")
+
+
+@pytest.fixture(scope="module")
+def conv_run():
+    gen = torch.Generator().manual_seed(0)
+    x = torch.rand(24, 1, 28, 28, generator=gen)
+    y = torch.arange(24) % 3
+    cfg = TrainConfig(
+        model={"kind": "mnist_cnn", "noise_std": 0.2, "dropout": 0.0, "n_classes": 3},
+        lr=1e-2, batch_size=8, n_epochs=1, schedule=[0, 1], record_weights=True, activation_dtype="float32",
+    )  # fmt: skip
+    with torch.random.fork_rng():
+        return train_and_record(cfg, (x, y), cache=False, progress=False, device="cpu")
+
+
+def test_sp_information_on_a_conv_net(conv_run):
+    kw = dict(n_samples_per_x=3, n_mc=2, seed=1)
+    frame = sp_information(conv_run, layers=["layer3", "layer4"], n_inputs=12, **kw)
+    assert len(frame) == 2 * 2 and set(frame["layer_index"]) == {3, 4}
+    sub = input_subsample(24, 12, seed=0)
+    x = conv_run.x_eval[sub].double().reshape(12, -1)
+    for row in frame.itertuples(index=False):
+        model = conv_run.model_at(row.epoch)
+        direct = mi_sample_propagation(
+            x, layer_maps(model), 0.2, layer_index=hidden_layer_index(model, row.layer), **kw
+        )
+        assert row._5 == pytest.approx(direct.mi, rel=0, abs=1e-12)
+    assert (frame[IXL] <= np.log(12) + 4 * frame["stderr"] + 1e-9).all()
+    assert (frame[IXL] >= -4 * frame["stderr"] - 1e-9).all()
+
+
+def test_sp_information_refuses_a_conv_net_without_noise_in_eval(conv_run):
+    import dataclasses
+
+    quiet = dataclasses.replace(
+        conv_run, config={**conv_run.config, "model": {**conv_run.config["model"], "noise_in_eval": False}}
+    )
+    with pytest.raises(ValueError, match="noise_in_eval=False"):
+        sp_information(quiet)
+    other = dataclasses.replace(conv_run, config={**conv_run.config, "model": {"kind": "resnet"}})
+    with pytest.raises(ValueError, match="model kind 'resnet'"):
+        sp_information(other)
+
+
+def test_class_cosine_similarity_by_hand():
+    # class 0 along e1 (and a scaled copy), class 1 along e2: within 1, between 0
+    a = np.array([[1.0, 0, 0], [0, 2.0, 0], [3.0, 0, 0], [0, 0.5, 0], [2.0, 0, 0]])
+    y = np.array([0, 1, 0, 1, 0])
+    cos = class_cosine_similarity(a, y, n_per_class=5, seed=3)
+    assert list(cos.labels) == [0, 0, 0, 1, 1] and sorted(cos.index) == [0, 1, 2, 3, 4]
+    assert cos.within == pytest.approx(1.0) and cos.between == pytest.approx(0.0, abs=1e-15)
+    assert cos.gap == pytest.approx(1.0)
+    np.testing.assert_allclose(np.diag(cos.matrix), 1.0)
+    # rotation invariance and n_per_class
+    q, _ = np.linalg.qr(np.random.default_rng(0).normal(size=(3, 3)))
+    rot = class_cosine_similarity(a @ q, y, n_per_class=2, seed=3)
+    assert (
+        rot.matrix.shape == (4, 4)
+        and rot.within == pytest.approx(1.0)
+        and rot.between == pytest.approx(0, abs=1e-12)
+    )
+    # centring: a common offset makes raw similarities all near 1; centred, the classes reappear
+    shifted = class_cosine_similarity(a * 0.01 + 10.0, y, n_per_class=5, seed=3)
+    assert shifted.within > 0.99 and shifted.between > 0.99
+    centred = class_cosine_similarity(a * 0.01 + 10.0, y, n_per_class=5, seed=3, center=True)
+    assert centred.gap > 1.0
+    with pytest.raises(ValueError, match="zero vector"):
+        class_cosine_similarity(np.vstack([a, np.zeros((1, 3))]), np.append(y, 1), n_per_class=5)
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        class_cosine_similarity(a, np.zeros(5, dtype=int))
+    with pytest.raises(ValueError, match="labels has 4 entries"):
+        class_cosine_similarity(a, y[:4])
 
 
 def test_input_subsample_and_threads():

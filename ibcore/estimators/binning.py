@@ -68,8 +68,13 @@ def _int_codes(codes: torch.Tensor) -> torch.Tensor:
     return out
 
 
-def _fixed_codes(t: torch.Tensor, lo: float, width: float, n_max: int | None) -> torch.Tensor:
-    """floor((t - lo) / width) as int64, clipped to 0..n_max-1 when ``n_max`` is given."""
+def _fixed_codes(
+    t: torch.Tensor, lo: float | torch.Tensor, width: float | torch.Tensor, n_max: int | None
+) -> torch.Tensor:
+    """floor((t - lo) / width) as int64, clipped to 0..n_max-1 when ``n_max`` is given.
+
+    ``lo`` and ``width`` are numbers, or tensors of shape (B, 1, 1): one quantizer per epoch.
+    """
     codes = torch.floor((t - lo) / width)
     if n_max is not None:
         codes = codes.clamp_(0, float(n_max - 1))
@@ -151,6 +156,18 @@ def _resolve_fixed(
     return lo, bin_width, n_implied
 
 
+def _epoch_ranges(t: torch.Tensor, n_bins: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-epoch anchors and widths (B, 1, 1) of ``n_bins`` equal bins on each epoch's [min, max].
+
+    Computed in float64 and cast to t's dtype, exactly as the whole-call range of
+    ``value_range=None`` is for one epoch (a constant epoch gets width 1: one bin).
+    """
+    lo = t.amin(dim=(1, 2)).to(torch.float64)
+    hi = t.amax(dim=(1, 2)).to(torch.float64)
+    width = torch.where(hi > lo, (hi - lo) / n_bins, torch.ones_like(lo))
+    return lo.to(t.dtype).view(-1, 1, 1), width.to(t.dtype).view(-1, 1, 1)
+
+
 def _check_range(value_range: Any) -> tuple[float, float]:
     try:
         lo, hi = (float(v) for v in value_range)
@@ -173,6 +190,7 @@ def mi_binning(
     adaptive_scope: str = "neuron",
     unit: str = "nats",
     device: str | torch.device | None = None,
+    range_per_epoch: bool = False,
 ) -> BinningResult:
     r"""Binning estimates of I(X;L) and I(Y;L) for one layer, over one or many epochs.
 
@@ -219,6 +237,12 @@ def mi_binning(
     unit : {"nats", "bits"}, default "nats"
     device : str or torch.device, optional
         Where to compute; default: the input tensor's device (numpy: CUDA if available).
+    range_per_epoch : bool, default False
+        ``mode="fixed"`` with ``n_bins`` only (no ``value_range``, no ``bin_width``): ``n_bins``
+        equal bins on each epoch's own observed range [min, max] over all samples and neurons of
+        that epoch, instead of one range for the whole call. For unbounded (ReLU) layers, whose
+        range grows during training: a fixed [-1, 1] clips them (the artefact of the original
+        code), and one range over all epochs makes the early, small activations share few bins.
 
     Returns
     -------
@@ -229,7 +253,8 @@ def mi_binning(
     Raises
     ------
     ValueError
-        Unknown ``mode``/``unit``/``adaptive_scope``, ``n_bins < 1``, ``bin_width <= 0``,
+        ``range_per_epoch=True`` with ``value_range``, ``bin_width`` or ``mode="adaptive"``;
+        unknown ``mode``/``unit``/``adaptive_scope``, ``n_bins < 1``, ``bin_width <= 0``,
         inconsistent ``n_bins`` and ``bin_width``, a bad ``value_range``, NaN/inf activations,
         labels whose length is not N or float labels beyond 2**53, or bins so narrow that the
         bin indices overflow float64 (the message gives the smallest usable ``bin_width``).
@@ -253,7 +278,10 @@ def mi_binning(
     for the SZT 10-7-5-4-3 networks (notebook ``IBnet_ComputeMI``) and ``0.5`` for the MNIST
     1024-20-20-20 networks (``MNIST_ComputeMI``; Geiger 2021 cites this bin size for their
     Fig. 10): ``bin_width=0.07`` / ``0.5``. Chelombiev et al. (2019) use adaptive, per layer and
-    per epoch percentile bins: ``mode="adaptive", adaptive_scope="layer"``.
+    per epoch percentile bins: ``mode="adaptive", adaptive_scope="layer"``. For ReLU layers
+    Saxe et al.'s code bins ``floor(a / 0.07)`` from 0 up (``bin_width=0.07``), and Chelombiev
+    et al. argue for bins on the observed range: ``range_per_epoch=True`` (equal width) or the
+    adaptive mode (equal mass).
 
     Rows of bin indices are compared exactly (mixed-radix integer) when the product of the
     per-neuron index ranges fits in 62 bits; otherwise each row is reduced to two independent
@@ -300,6 +328,13 @@ def mi_binning(
             "mode='adaptive' places its own bin edges; bin_width and value_range "
             "are only used with mode='fixed'"
         )
+    if not isinstance(range_per_epoch, bool):
+        raise TypeError(f"range_per_epoch must be a bool, got {type(range_per_epoch).__name__}")
+    if range_per_epoch and (mode != "fixed" or bin_width is not None or value_range is not None):
+        raise ValueError(
+            "range_per_epoch=True puts n_bins equal bins on each epoch's observed [min, max]: "
+            "it takes mode='fixed' and n_bins, without value_range or bin_width"
+        )
 
     t, y, batched = as_layer_batch(layer, labels, device=device, dtype=None)
     b, n, d = t.shape
@@ -320,6 +355,8 @@ def mi_binning(
             value_range = None if value_range is None else (value_range[0] * scale, value_range[1] * scale)
             bin_width = None if bin_width is None else bin_width * scale
         lo, width, n_max = _resolve_fixed(t, n_bins, bin_width, value_range)
+        if range_per_epoch:
+            lo_e, width_e = _epoch_ranges(t, n_max)
     else:
         # n_bins >= M equal-mass bins put every distinct value in its own bin, exactly as M bins
         # do: cap the count so the edge list stays O(M) for any n_bins
@@ -329,7 +366,9 @@ def mi_binning(
     step = _epoch_chunk(b, n, d + 1)
     for start in range(0, b, step):
         block = t[start : start + step]
-        if mode == "fixed":
+        if mode == "fixed" and range_per_epoch:
+            codes = _fixed_codes(block, lo_e[start : start + step], width_e[start : start + step], n_max)
+        elif mode == "fixed":
             codes = _fixed_codes(block, lo, width, n_max)
         else:
             codes = _adaptive_codes(block, n_adaptive, adaptive_scope)
@@ -401,6 +440,8 @@ class Binning:
     :math:`I(X; Q(Y))` with the rows of x grouped by equality (distinct inputs give
     :math:`H(Q(Y))`, labels give the plug-in I(label; Q(Y))) and y quantized;
     ``estimate_layer`` gives I(X;L) and I(Y;L) of a recorded layer at all epochs in one call.
+    For unbounded (ReLU) layers, ``Binning(value_range=None, range_per_epoch=True)`` bins each
+    epoch's observed range.
 
     Examples
     --------
@@ -416,9 +457,12 @@ class Binning:
     mode: str = "fixed"
     adaptive_scope: str = "neuron"
     device: str | torch.device | None = None
+    range_per_epoch: bool = False
 
     @property
     def name(self) -> str:
+        if self.range_per_epoch:
+            return f"binning ({self.n_bins} bins, per-epoch range)"
         if self.mode == "adaptive":
             return f"binning (adaptive, {self.n_bins} bins)"
         if self.bin_width is not None:

@@ -57,7 +57,7 @@ from sklearn.neighbors import KDTree
 from ibcore._device import torch_threads
 from ibcore._validation import as_2d, check_choice, check_int, check_positive, check_xy, scale_safe_moments
 
-__all__ = ["entropy_kl", "entropy_wkl", "mi_kl", "mi_ksg", "mi_wkl", "wkl_weights"]
+__all__ = ["entropy_kl", "entropy_wkl", "mi_kl", "mi_ksg", "mi_wkl", "wkl_weights", "wkl_weight_norm"]
 
 METHODS = ("auto", "tree", "brute", "sort")
 # KDTree leaf sizes (the answer does not depend on them). CPU time of Chebyshev queries on
@@ -71,6 +71,10 @@ _MIN_ROWS_PER_THREAD = 2048
 _CHUNKS_PER_THREAD = 8
 # entropy_wkl warns above this weight norm (k=5: 1.7 at d=4, 16 at d=8, 359 at d=12, 1.7e4 at d=16).
 _WKL_WARN_NORM = 100.0
+# ... and refuses (ValueError) above this one unless max_weight_norm says otherwise: the standard
+# deviation grows with the norm (0.26 at norm 16 on N(0, I_8), N = 2000), so at 1e3 and more the
+# estimate is noise (appendix A2 measures it).
+WKL_MAX_NORM = 1000.0
 # Default brute-force block: chunk_size * N distances per matrix (2**23 float64 = 64 MiB).
 _BRUTE_ELEMENTS = 2**23
 
@@ -457,10 +461,36 @@ def _entropy_kl(z: torch.Tensor, k: int, opts: dict, name: str) -> float:
     return float(special.digamma(n) - special.digamma(k) + _log_unit_ball(d) + d * mean_log)
 
 
-def _entropy_wkl(z: torch.Tensor, k: int, opts: dict, name: str) -> float:
+def wkl_weight_norm(k: int, d: int) -> float:
+    """Euclidean norm of :func:`wkl_weights` ``(k, d)``: how much the weighting can inflate the variance.
+
+    ``inf`` where the weights do not exist (k too small for d, or constraints too ill-conditioned).
+    """
+    try:
+        return float(np.linalg.norm(wkl_weights(k, d)))
+    except ValueError:
+        return math.inf
+
+
+def _check_max_norm(max_weight_norm: Any) -> float | None:
+    if max_weight_norm is None:
+        return None
+    return check_positive(max_weight_norm, "max_weight_norm")
+
+
+def _entropy_wkl(
+    z: torch.Tensor, k: int, opts: dict, name: str, max_weight_norm: float | None = WKL_MAX_NORM
+) -> float:
     n, d = z.shape
     w = wkl_weights(k, d)
     norm = float(np.linalg.norm(w))
+    if max_weight_norm is not None and norm > max_weight_norm:
+        raise ValueError(
+            f"{name}: the weighted KL weights for k={k}, d={d} have norm {norm:.3g} > max_weight_norm="
+            f"{max_weight_norm:g}; the estimate's standard deviation grows with that norm and the value "
+            "would be noise. Use a larger k, fewer dimensions (compress first), or entropy_kl / mi_ksg; "
+            "max_weight_norm=None computes it anyway"
+        )
     if norm > _WKL_WARN_NORM:
         warnings.warn(
             f"entropy_wkl: the weights for k={k}, d={d} have norm {norm:.3g}, which inflates the variance "
@@ -563,6 +593,7 @@ def entropy_wkl(
     n_jobs: int | None = None,
     jitter: float = 0.0,
     seed: int = 0,
+    max_weight_norm: float | None = WKL_MAX_NORM,
 ) -> float:
     r"""Weighted Kozachenko-Leonenko estimate of H(X) (Berrett, Samworth & Yuan 2019), in nats.
 
@@ -586,6 +617,9 @@ def entropy_wkl(
         floor(d/4) + 1 (enough free weights for the constraints).
     method, device, chunk_size, n_jobs, jitter, seed
         As in :func:`entropy_kl`.
+    max_weight_norm : float or None, default 1000
+        Refuse (``ValueError``) when the weights' norm (:func:`wkl_weight_norm`) exceeds it:
+        for k = 5 from d = 16 on (norm 1.7e4). ``None``: never refuse.
 
     Returns
     -------
@@ -608,7 +642,8 @@ def entropy_wkl(
     unrestricted minimum-norm weights of ``L2OptW`` would have norm 240 for k = 50) and the
     variance grows with them: on N(0, I_8),
     N = 2000, the standard deviation is 0.26 for k = 5 against 0.046 for ``entropy_kl(k=5)``, and
-    0.09 for k = 20. A ``RuntimeWarning`` is raised when the norm exceeds 100. The theory takes k
+    0.09 for k = 20. A ``RuntimeWarning`` is raised when the norm exceeds 100, a ``ValueError``
+    when it exceeds ``max_weight_norm`` (appendix A2 measures the error per dimension). The theory takes k
     growing with N; with small k use this estimator only in low dimension (Butakov et al. apply
     it after compressing to a few dimensions). Butakov et al.'s code solves the same system by
     ``numpy.linalg.lstsq`` with ``rcond=1e-6`` on rescaled rows, which drops ill-conditioned
@@ -638,9 +673,10 @@ def entropy_wkl(
     True
     """
     opts = _check_options(k, method, chunk_size, n_jobs, jitter, seed)
+    max_norm = _check_max_norm(max_weight_norm)
     z = as_2d(x, "x", device=device)
     _check_n(z.shape[0], k)
-    return _entropy_wkl(_add_jitter(z, jitter, seed), k, opts, "x")
+    return _entropy_wkl(_add_jitter(z, jitter, seed), k, opts, "x", max_norm)
 
 
 def _drop_constant_columns(t: torch.Tensor) -> torch.Tensor:
@@ -729,6 +765,7 @@ def mi_wkl(
     n_jobs: int | None = None,
     jitter: float = 0.0,
     seed: int = 0,
+    max_weight_norm: float | None = WKL_MAX_NORM,
 ) -> float:
     r"""I(X;Y) in nats as :math:`\hat H^w(X) + \hat H^w(Y) - \hat H^w(X, Y)` with :func:`entropy_wkl`.
 
@@ -745,6 +782,9 @@ def mi_wkl(
         Must be >= floor((d_x + d_y)/4) + 1 when d_x + d_y >= 4 (see :func:`entropy_wkl`).
     method, device, chunk_size, n_jobs, jitter, seed
         As in :func:`entropy_kl`.
+    max_weight_norm : float or None, default 1000
+        As in :func:`entropy_wkl`, checked for each of the three entropies (the joint one, in
+        d_x + d_y dimensions, has the largest weights: k = 5 is refused from d_x + d_y = 16 on).
 
     Returns
     -------
@@ -762,7 +802,8 @@ def mi_wkl(
     .. [2] I. Butakov et al., ICLR 2024 (arXiv:2305.08013).
     """
     opts = _check_options(k, method, chunk_size, n_jobs, jitter, seed)
-    return _mi_from_entropies(x, y, k, opts, device, jitter, seed, _entropy_wkl)
+    entropy = functools.partial(_entropy_wkl, max_weight_norm=_check_max_norm(max_weight_norm))
+    return _mi_from_entropies(x, y, k, opts, device, jitter, seed, entropy)
 
 
 def mi_ksg(

@@ -120,17 +120,33 @@ class _PairCritic(nn.Module):
 
 
 class _AACritic(nn.Module):
-    """AA-MINE critic T(x, t) = MLP([std(F(x)), std(t), (t - F(x)) / sigma]) with F frozen inside."""
+    """AA-MINE critic T(x, t) = MLP([std(F(x)), std(t), (t - F(x)) / sigma]) with F frozen inside.
 
-    def __init__(self, subnet: nn.Module, body: nn.Module, sf: _Scale, st: _Scale, sigma: float):
+    ``residual="log"`` feeds sign(r) log(1 + |r|) of the residual r = (t - F(x)) / sigma instead (an
+    invertible map of r, so the critic family can express the same functions).
+    """
+
+    def __init__(
+        self,
+        subnet: nn.Module,
+        body: nn.Module,
+        sf: _Scale,
+        st: _Scale,
+        sigma: float,
+        residual: str = "linear",
+    ):
         super().__init__()
         self.subnet, self.body, self.sf, self.st, self.sigma = subnet, body, sf, st, sigma
+        self.residual = residual
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.subnet(x).reshape(x.shape[0], -1)
 
     def head(self, f: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        return self.body(torch.cat([self.sf(f), self.st(t), (t - f) / self.sigma], dim=1)).squeeze(1)
+        r = (t - f) / self.sigma
+        if self.residual == "log":
+            r = torch.sign(r) * torch.log1p(r.abs())
+        return self.body(torch.cat([self.sf(f), self.st(t), r], dim=1)).squeeze(1)
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x), t)
@@ -623,7 +639,13 @@ class AAMINE:
     sigma : float
         Noise standard deviation :math:`\sigma > 0`.
     architecture_aware : bool, default True
-        ``True``: AA-MINE critic above. ``False``: plain MINE critic on [x, t].%s
+        ``True``: AA-MINE critic above. ``False``: plain MINE critic on [x, t].
+    residual : {"linear", "log"}, default "linear"
+        How the AA-MINE critic sees the residual :math:`r = (t - F(x))/\sigma`: as it is, or as
+        :math:`\operatorname{sign}(r)\log(1 + |r|)`, an invertible map (the MI and the critic family
+        are unchanged) that keeps the product pairs' residuals, of size
+        :math:`|F(x) - F(x')|/\sigma`, from reaching 1e4-1e6 at tiny sigma, where the linear input
+        makes the DV bound blow up (``diverged``). Ignored by plain MINE.%s
 
     Attributes
     ----------
@@ -659,6 +681,7 @@ class AAMINE:
         sigma: float | None = None,
         *,
         architecture_aware: bool = True,
+        residual: str = "linear",
         hidden: tuple[int, ...] = (64, 64),
         activation: str = "elu",
         n_iter: int = 2000,
@@ -679,6 +702,7 @@ class AAMINE:
             raise TypeError("sigma (the noise standard deviation) is required, e.g. AAMINE(net, 0.1)")
         self.subnetwork = subnetwork
         self.sigma = check_positive(sigma, "sigma")
+        self.residual = check_choice(residual, "residual", ("linear", "log"))
         self.architecture_aware = architecture_aware
         self.options = _opts(
             hidden=hidden,
@@ -804,6 +828,7 @@ class AAMINE:
                 _Scale(f_mean, f_std),
                 t_scale,
                 sigma,
+                self.residual,
             ).to(dev)
             first = f_all  # the frozen F is applied once up front: the same as inside the critic
             score = critic.head
@@ -843,6 +868,7 @@ class AAMINE:
             dim_t=int(d_t),
             sigma=sigma,
             architecture_aware=self.architecture_aware,
+            residual=self.residual,
         )
         self.result_ = _result(
             "AA-MINE" if self.architecture_aware else "MINE", train_curve, steps, evals, cfg
@@ -871,7 +897,13 @@ class AAMINE:
         onehot = torch.nn.functional.one_hot(torch.unique(labels, return_inverse=True)[1]).float()
         mine = MINE(**self.options)
         # the recorded activations are the layer at each epoch; a subnetwork (one epoch's F) is not used
-        aa = AAMINE(None, self.sigma, architecture_aware=self.architecture_aware, **self.options)
+        aa = AAMINE(
+            None,
+            self.sigma,
+            architecture_aware=self.architecture_aware,
+            residual=self.residual,
+            **self.options,
+        )
         ixl = [aa.estimate(x, a) for a in acts]
         iyl = [mine.estimate(onehot, a) for a in acts]
         return {IXL: np.array(ixl), IYL: np.array(iyl)}

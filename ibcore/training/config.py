@@ -24,6 +24,7 @@ from torch import nn
 from ibcore._io import torch_save
 from ibcore._validation import check_choice, check_int, check_positive
 from ibcore.models import build_model, normalize_spec
+from ibcore.training.init import INITS
 from ibcore.training.schedules import resolve_schedule
 
 __all__ = ["TrainConfig", "RecordedRun", "FORMAT", "DTYPES", "OPTIMIZERS", "as_config"]
@@ -39,7 +40,7 @@ _OPTIMIZER_OPTIONS = {
 }
 
 # Fields left out of TrainConfig.to_dict (and so of the cache key) while at these defaults.
-_OPTIONAL_DEFAULTS: dict[str, Any] = {"record_weights": False, "orthonormal_penalty": 0.0}
+_OPTIONAL_DEFAULTS: dict[str, Any] = {"record_weights": False, "orthonormal_penalty": 0.0, "init": "torch"}
 
 
 @dataclass
@@ -76,10 +77,13 @@ class TrainConfig:
         lambda >= 0 of the penalty ``lambda * sum_l ||W_l W_l^T - I||_F^2`` over the network's
         linear layers (:func:`ibcore.training.penalties.orthonormality`) added to the training loss;
         the recorded ``train_loss`` stays the cross-entropy alone.
+    init : {"torch", "saxe"}, default "torch"
+        Weight initialisation of a spec-built MLP (:func:`ibcore.training.init.initialize`):
+        torch's default, or Saxe et al.'s (truncated normal of std 1/sqrt(width), zero biases).
 
     Notes
     -----
-    ``record_weights`` and ``orthonormal_penalty`` enter :meth:`to_dict` (and so the cache key)
+    ``record_weights``, ``orthonormal_penalty`` and ``init`` enter :meth:`to_dict` (and so the cache key)
     only when set away from their defaults, so the keys of runs that do not use them are those
     of ibcore versions without these options.
     """
@@ -97,6 +101,7 @@ class TrainConfig:
     optimizer_options: dict[str, Any] = field(default_factory=dict)
     record_weights: bool = False
     orthonormal_penalty: float = 0.0
+    init: str = "torch"
 
     def __post_init__(self) -> None:
         if self.model is not None:
@@ -134,12 +139,13 @@ class TrainConfig:
         self.orthonormal_penalty = check_positive(
             self.orthonormal_penalty, "orthonormal_penalty", allow_zero=True
         )
+        check_choice(self.init, "init", INITS)
 
     def to_dict(self) -> dict[str, Any]:
         """A plain JSON-serializable dict (``TrainConfig.from_dict`` inverts it).
 
         Options added after the cache format was fixed (``record_weights``,
-        ``orthonormal_penalty``) appear only when they differ from their defaults, so that the
+        ``orthonormal_penalty``, ``init``) appear only when they differ from their defaults, so that the
         cache keys of configurations that leave them alone do not change.
         """
         d = json.loads(json.dumps(dataclasses.asdict(self)))

@@ -50,6 +50,7 @@ from ibcore.training.cache import (
 from ibcore.training.checks import as_data, check_data_for_model
 from ibcore.training.config import DTYPES, FORMAT, RecordedRun, TrainConfig, as_config
 from ibcore.training.engines import SingleEngine, StackedMLP
+from ibcore.training.init import initialize
 from ibcore.training.recording import check_layer_names
 
 __all__ = ["train_and_record", "train_seeds"]
@@ -536,6 +537,11 @@ def train_and_record(
             raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
         if cfg.model is not None:
             raise ValueError("give the network either as config.model (a spec) or as model=, not both")
+        if cfg.init != "torch":
+            raise ValueError(
+                f"config.init={cfg.init!r} initialises spec-built MLPs; a model= passed in keeps "
+                "its own weights (initialise it yourself, e.g. ibcore.training.init.initialize)"
+            )
         if cache_key is not None and not isinstance(cache_key, str):
             raise TypeError(f"cache_key must be a string, got {type(cache_key).__name__}")
     elif cfg.model is None:
@@ -547,7 +553,7 @@ def train_and_record(
     data, fp = _prepare(train, eval, dev)
     with torch.random.fork_rng(devices=_cuda_devices(dev)):
         torch.manual_seed(cfg.seed)
-        net = copy.deepcopy(model) if model is not None else build_model(cfg.model)
+        net = copy.deepcopy(model) if model is not None else initialize(build_model(cfg.model), cfg.init)
         check_data_for_model(net, data["x_train"], data["y_train"], "train")
         check_data_for_model(net, data["x_eval"], data["y_eval"], "eval")
         layers = _default_layers(net, layers)
@@ -716,7 +722,7 @@ def train_seeds(
         models = []
         for s in todo:
             torch.manual_seed(s)
-            models.append(build_model(cfgs[s].model))
+            models.append(initialize(build_model(cfgs[s].model), cfg.init))
         engine = StackedMLP(models, cfg, dev, DTYPES[cfg.activation_dtype])
         out = _train_loop(
             engine,

@@ -1,0 +1,158 @@
+"""MI through compression (ibcore.compressed_mi): label MI, the layer estimator, accuracy, phases."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ibcore.compressed_mi import (
+    CompressedMI,
+    accuracy,
+    fastest_drop,
+    mi_labels,
+    phases,
+    smooth,
+    synthetic_benchmark,
+)
+from ibcore.compression import fit_compressor
+from ibcore.interface import IXL, IYL, LayerEstimator
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+
+def _mixture(n_per=600, sep=8.0, seed=0, classes=2):
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.arange(classes), n_per)
+    z = rng.standard_normal((len(y), 2)) + sep * y[:, None]
+    return z, y
+
+
+@pytest.mark.parametrize("entropy", ["wkl", "kl"])
+def test_mi_labels_separated_classes_give_log_c(entropy):
+    # well-separated equal classes: I(Z;Y) = H(Y) = log 2 (overlap ~ Phi(-4 sqrt 2 ... ) ~ 0);
+    # kNN bias of the difference of entropies at n = 1200 in 2-D: within 0.1
+    z, y = _mixture(sep=8.0)
+    assert mi_labels(z, y, k=5, entropy=entropy) == pytest.approx(math.log(2), abs=0.1)
+    z3, y3 = _mixture(sep=10.0, classes=3, n_per=400)
+    assert mi_labels(z3, y3, k=5, entropy=entropy) == pytest.approx(math.log(3), abs=0.12)
+
+
+def test_mi_labels_independent_labels_give_zero_and_grow_with_separation():
+    z, _ = _mixture(sep=0.0)
+    y = np.random.default_rng(1).integers(0, 2, len(z))
+    # independent: 0 up to the estimator's noise (sd ~ 0.03 at n = 1200)
+    assert abs(mi_labels(z, y, k=5)) < 0.12
+    values = [mi_labels(*_mixture(sep=s), k=5) for s in (0.5, 2.0, 8.0)]
+    assert values[0] < values[1] < values[2]
+
+
+def test_mi_labels_refuses_bad_input():
+    z, y = _mixture(n_per=50)
+    with pytest.raises(ValueError, match="labels has 100 labels, expected 99"):
+        mi_labels(z[:99], y, k=5)
+    with pytest.raises(ValueError, match="need more than k"):
+        mi_labels(z, np.r_[np.zeros(97, int), np.ones(3, int)], k=5)
+    with pytest.raises(ValueError, match="unknown entropy"):
+        mi_labels(z, y, entropy="ksg")
+
+
+def test_compressed_mi_is_a_layer_estimator_with_sane_coordinates():
+    rng = np.random.default_rng(0)
+    n = 800
+    y = rng.integers(0, 2, n)
+    x = rng.standard_normal((n, 12)) + 3.0 * y[:, None]  # the input carries the label
+    xc = fit_compressor(x, 2, method="pca")
+    # epoch 0: a layer that ignores x (noise); epoch 1: a noisy linear copy of x's 2-D code
+    noise = rng.standard_normal((n, 6))
+    copy = np.hstack([xc.encode(x).numpy(), np.zeros((n, 4))]) + 0.05 * noise
+    acts = np.stack([noise, copy]).astype(np.float32)
+    est = CompressedMI(xc, dim=2, k=5)
+    assert isinstance(est, LayerEstimator)
+    out = est.estimate_layer(acts, x=x, y=y)
+    assert out[IXL].shape == (2,) and out[IYL].shape == (2,)
+    # noise: ~0 nats; a copy: far more (signal/noise 20 in 2 dims: ~ 2 log 20 = 6 nats minus bias)
+    assert abs(out[IXL][0]) < 0.15 and out[IXL][1] > 3.0
+    assert abs(out[IYL][0]) < 0.15
+    assert out[IYL][1] == pytest.approx(math.log(2), abs=0.15)  # separable classes, I(Y;L) = H(Y)
+
+
+def test_accuracy_bias_and_rmse():
+    frame = pd.DataFrame(
+        {
+            "task": ["a"] * 4,
+            "estimator": ["e"] * 4,
+            "true": [0.0, 1.0, 2.0, 3.0],
+            "estimate": [1.0, 1.0, 1.0, 4.0],
+        }
+    )
+    out = accuracy(frame).loc[("a", "e")]
+    assert out["bias"] == pytest.approx((1 + 0 - 1 + 1) / 4)
+    assert out["RMSE"] == pytest.approx(math.sqrt(3 / 4))
+    assert out["max |error|"] == 1.0 and out["n"] == 4
+    with pytest.raises(ValueError, match="lacks columns"):
+        accuracy(frame.drop(columns="true"))
+
+
+def test_phases_of_a_rise_fall_rise_curve():
+    e = np.arange(60)
+    v = np.concatenate([np.linspace(0, 2, 20), np.linspace(2, 1, 20), np.linspace(1, 3, 20)])
+    ph = phases(e, v, min_change=0.2, window=5)
+    assert list(ph["kind"]) == ["fitting", "compression", "fitting"]
+    # turning points at the kinks (index 19/20 and 39/40), up to the smoothing window
+    assert ph["end"].iloc[0] == pytest.approx(19.5, abs=2.5) and ph["end"].iloc[1] == pytest.approx(
+        39.5, abs=2.5
+    )
+    assert ph["change"].iloc[1] == pytest.approx(-1.0, abs=0.15)
+    # small wiggles below min_change are not phases
+    wiggle = 0.01 * np.sin(e)
+    assert phases(e, wiggle, min_change=0.1).empty
+    assert list(phases(e, v + 0.02 * np.sin(3 * e), min_change=0.2, window=7)["kind"]) == [
+        "fitting",
+        "compression",
+        "fitting",
+    ]
+
+
+def test_fastest_drop_and_smooth():
+    e = np.arange(50.0)
+    loss = 2.0 / (1 + np.exp((e - 17.0) / 2.0))  # logistic fall, steepest at epoch 17
+    assert fastest_drop(e, loss, window=5) == pytest.approx(17.0, abs=1.0)
+    assert fastest_drop(e, loss) == pytest.approx(17.0, abs=1.0)
+    # a fall that starts late in the first epochs: the raw curve finds it where it is
+    early = np.array([2.3, 2.29, 1.9, 1.05, 0.68, 0.5, 0.45, 0.4, 0.38, 0.36])
+    assert fastest_drop(np.arange(10), early) == 2.5
+    # smoothing keeps a quadratic exactly (Savitzky-Golay of order 2) and short curves unchanged
+    np.testing.assert_allclose(smooth(e**2, window=7, order=2), e**2, atol=1e-8)
+    np.testing.assert_array_equal(smooth([1.0, 2.0], window=7), [1.0, 2.0])
+    with pytest.raises(ValueError, match="strictly increasing"):
+        fastest_drop([0, 2, 1], [1, 2, 3])
+    with pytest.raises(ValueError, match="same length"):
+        phases([0, 1, 2], [1, 2])
+    with pytest.raises(ValueError, match="finite"):
+        phases([0, 1, 2], [1, np.nan, 2])
+
+
+def test_synthetic_benchmark_rows_and_truth():
+    from ibcore.ground_truth.images import image_pair
+
+    held = image_pair("bumps", 400, 0.0, seed=9).x
+    comps = {"PCA": fit_compressor(held, 2, method="pca")}
+    frame = synthetic_benchmark(
+        "bumps",
+        [0.0, 3.0],
+        [0, 1],
+        n=300,
+        compressors=comps,
+        estimators={"const": lambda a, b: 1.0},
+        raw_estimators={"dims": lambda a, b: float(a.shape[1])},
+        raw_samples=50,
+        raw_grid=[3.0],
+        progress=False,
+    )
+    assert len(frame) == 2 * 2 + 1  # codes at every (mi, seed); raw at mi = 3, first seed only
+    raw = frame[frame["input"] == "raw"]
+    assert raw["estimate"].tolist() == [256.0] and raw["true"].tolist() == [3.0]
+    assert set(frame["true"]) == {0.0, 3.0}
+    with pytest.raises(TypeError, match="mapping"):
+        synthetic_benchmark("bumps", [0.0], [0], n=10, compressors=[1], estimators={})

@@ -135,6 +135,15 @@ def test_mi_grid_hits_its_target_and_the_sample_correlation(mi, d):
         gt.rho_for_mi(-1.0, 1)
 
 
+def test_mi_grid_keeps_its_noise_beyond_float64_rounding_of_rho():
+    # 25 nats on one pair: rho rounds to 1.0, but y must stay x plus noise of std e^-25
+    x, y, true = gt.gaussian_pair_with_mi(20000, 1, 25.0, seed=0)
+    assert gt.rho_for_mi(25.0, 1) == 1.0 and true == 25.0
+    resid = y - x
+    assert np.all(resid != 0)
+    assert np.std(resid) == pytest.approx(math.exp(-25.0), rel=0.05)
+
+
 def test_sparse_gaussians_mi_does_not_grow_with_dimension():
     for dim in (1, 2, 10):
         x, y, mi = gt.sparse_gaussians(100, dim, n_correlated=2, rho=0.8)

@@ -59,10 +59,21 @@ def rho_for_mi(mi: float, d: int) -> float:
 def gaussian_pair_with_mi(
     n: int, d: int, mi: float, *, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray, float]:
-    """``d`` independent unit-Gaussian pairs sharing ``mi`` nats equally (:func:`rho_for_mi`)."""
+    r"""``d`` independent unit-Gaussian pairs sharing ``mi`` nats equally (:func:`rho_for_mi`).
+
+    Sampled as :func:`~ibcore.ground_truth.gaussian_pair` does, :math:`y = \rho x + s\,\varepsilon`
+    (the same draws), but with the conditional spread :math:`s = \sqrt{1-\rho^2} = e^{-I/d}` computed
+    from ``mi`` directly: ``1 - rho**2`` loses it to rounding at high MI (rho rounds to 1 from about
+    18 nats per pair on, which would make y a copy of x). Beyond about 36 nats per pair the noise
+    falls below float64's resolution of x itself and y is a copy whichever way it is computed. The
+    returned truth is ``mi`` itself.
+    """
+    n, d = _check_n(n), _check_dim(d, "d")
     rho = rho_for_mi(mi, d)
-    x, y, true = gaussian_pair(_check_n(n), [rho] * d, seed=seed)
-    return x, y, true
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, d))
+    y = rho * x + np.exp(-float(mi) / d) * rng.standard_normal((n, d))
+    return x, y, float(mi)
 
 
 def sparse_gaussians(

@@ -56,7 +56,11 @@ def notebook_status(path: Path) -> dict[str, Any]:
         "title": _title(nb, path.stem),
         "profile": pm.get("parameters", {}).get("profile", settings.get("profile", "?")),
         "seed": settings.get("seed", "?"),
-        "seeds": settings.get("params", {}).get("seeds", ""),
+        "seeds": {
+            k: v
+            for k, v in settings.get("params", {}).items()
+            if isinstance(v, list) and (k == "seeds" or k.endswith("_seeds"))
+        },
         "device": settings.get("device", "?"),
         "duration_s": pm.get("duration"),
         "started": pm.get("start_time", "?"),
@@ -77,7 +81,12 @@ def write_status(executed: Path, out: Path) -> list[dict[str, Any]]:
         dur = r["duration_s"]
         total += dur or 0.0
         dur_txt = f"{dur / 60:.1f} min" if dur and dur >= 60 else (f"{dur:.0f} s" if dur else "?")
-        seeds = _seeds_text(r["seeds"] if r["seeds"] != "" else r["seed"])
+        seed_lists = r["seeds"] or {"seed": r["seed"]}
+        seeds = (
+            _seeds_text(next(iter(seed_lists.values())))
+            if list(seed_lists) in (["seeds"], ["seed"])
+            else "; ".join(f"{k}: {_seeds_text(v)}" for k, v in seed_lists.items())  # e.g. cnn_seeds
+        )
         lines.append(
             f"| {{doc}}`{r['title']} <chapters/{r['notebook']}>` | `{r['profile']}` | {seeds} "
             f"| {r['device']} | {dur_txt} | {r['training'] or '-'} | {r['status']} "

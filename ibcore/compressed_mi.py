@@ -18,9 +18,10 @@ for a discrete label Y with class frequencies :math:`p_c` (their Sec. 4).
 * :func:`synthetic_benchmark` - estimates on the image pairs with exact MI
   (:mod:`ibcore.ground_truth.images`), on codes and on raw images;
 * :func:`accuracy` - bias and RMSE of estimates against the true MI, per estimator and task;
-* :func:`smooth`, :func:`phases`, :func:`fastest_drop` - the reading of an information plane:
-  fitting (rising) and compression (falling) phases of a smoothed I(X;L) curve, and the epoch
-  of the fastest fall of the training loss.
+* :func:`smooth`, :func:`jitter`, :func:`phases`, :func:`fastest_drop` - the reading of an
+  information plane: fitting (rising) and compression (falling) phases of a smoothed I(X;L)
+  curve, the epoch-to-epoch scatter that a phase must exceed, and the epoch of the fastest fall
+  of the training loss.
 
 References
 ----------
@@ -45,20 +46,32 @@ from ibcore.compression import fit_compressor
 from ibcore.estimators.knn import entropy_kl, entropy_wkl, mi_kl, mi_wkl
 from ibcore.interface import IXL, IYL
 
-__all__ = ["mi_labels", "CompressedMI", "synthetic_benchmark", "accuracy", "smooth", "phases", "fastest_drop"]
+__all__ = [
+    "mi_labels",
+    "CompressedMI",
+    "synthetic_benchmark",
+    "accuracy",
+    "smooth",
+    "jitter",
+    "phases",
+    "fastest_drop",
+]
 
 _ENTROPIES = {"wkl": entropy_wkl, "kl": entropy_kl}
 _MIS = {"wkl": mi_wkl, "kl": mi_kl}
 
 
-def mi_labels(z: Any, labels: Any, *, k: int = 5, entropy: str = "wkl", device: Any = None) -> float:
+def mi_labels(
+    z: Any, labels: Any, *, k: int = 5, entropy: str = "wkl", whiten: bool = False, device: Any = None
+) -> float:
     r"""I(Z;Y) in nats for continuous Z (N, d) and integer labels Y (N,), from kNN entropies.
 
     .. math:: \hat I(Z;Y) = \hat H(Z) - \sum_c \frac{N_c}{N}\, \hat H(Z \mid Y = c)
 
     with :func:`~ibcore.estimators.knn.entropy_wkl` (``entropy="wkl"``) or
-    :func:`~ibcore.estimators.knn.entropy_kl` (``"kl"``). The truth lies in [0, H(Y)]; the
-    estimate is not clipped (its sampling error can take it outside).
+    :func:`~ibcore.estimators.knn.entropy_kl` (``"kl"``); ``whiten=True`` whitens each sample (all
+    of Z, and each class) by its own covariance first (see ``entropy_kl``). The truth lies in
+    [0, H(Y)]; the estimate is not clipped (its sampling error can take it outside).
 
     Raises
     ------
@@ -74,9 +87,9 @@ def mi_labels(z: Any, labels: Any, *, k: int = 5, entropy: str = "wkl", device: 
     classes, counts = np.unique(y, return_counts=True)
     if counts.min() <= k:
         raise ValueError(f"class {classes[counts.argmin()]} has {counts.min()} samples; need more than k={k}")
-    h = fn(zt, k, device=device)
+    h = fn(zt, k, device=device, whiten=whiten)
     cond = sum(
-        c / len(y) * fn(zt[torch.as_tensor(y == cl)], k, device=device)
+        c / len(y) * fn(zt[torch.as_tensor(y == cl)], k, device=device, whiten=whiten)
         for cl, c in zip(classes, counts, strict=True)
     )
     return float(h - cond)
@@ -87,13 +100,20 @@ class CompressedMI:
 
     At each recorded epoch the layer's activations on the N evaluation inputs (flattened) are
     compressed to ``dim`` coordinates by PCA fitted on those activations (``layer_method="pca"``,
-    the released code's choice for layers) - or kept as they are when they have ``dim`` or fewer
+    the released code's choice for layers) or by a dense autoencoder trained on them
+    (``"dense"``, the paper's description) - or kept as they are when they have ``dim`` or fewer
     features - and
 
     * :data:`~ibcore.interface.IXL` = ``mi_wkl(x_codes, layer codes)`` (or ``mi_kl``),
     * :data:`~ibcore.interface.IYL` = :func:`mi_labels` (layer codes, labels),
+    * ``"code error"``: the layer compressor's relative reconstruction error on those activations
+      (squared error over their total variance; 0 when the layer is kept as it is),
 
-    with ``x_codes = x_compressor.encode(x)`` computed once.
+    with ``x_codes = x_compressor.encode(x)`` computed once. Each entropy is estimated on its
+    sample whitened by the sample's own covariance, with the log-determinant added back
+    (``whiten=True``), as the authors' released estimator does (``rescale=True``): PCA codes have
+    very unequal variances and an autoencoder's code any scale, and a Euclidean kNN ball in the
+    joint space of two badly scaled codes gives a large negative bias.
 
     Parameters
     ----------
@@ -103,9 +123,16 @@ class CompressedMI:
         Code dimension of each layer.
     k : int, default 5
     estimator : {"wkl", "kl"}, default "wkl"
+    whiten : bool, default True
+        ``False``: the entropies on the codes as they are.
     layer_method : {"pca", "dense"}, default "pca"
+    layer_options : dict, optional
+        Options of :func:`~ibcore.compression.fit_compressor` for the layers' autoencoders
+        (``n_epochs``, ``batch_size``, ``lr``, ``hidden``, ``seed``); only with ``"dense"``.
     device : optional
     """
+
+    _LAYER_OPTIONS = ("n_epochs", "batch_size", "lr", "hidden", "seed")
 
     def __init__(
         self,
@@ -114,36 +141,56 @@ class CompressedMI:
         dim: int = 4,
         k: int = 5,
         estimator: str = "wkl",
+        whiten: bool = True,
         layer_method: str = "pca",
+        layer_options: Mapping[str, Any] | None = None,
         device: Any = None,
     ):
         self.x_compressor = x_compressor
         self.dim = check_int(dim, "dim", minimum=1)
         self.k = check_int(k, "k", minimum=1)
         self.estimator = check_choice(estimator, "estimator", tuple(_MIS))
+        if not isinstance(whiten, bool):
+            raise TypeError(f"whiten must be a bool, got {type(whiten).__name__}")
+        self.whiten = whiten
         self.layer_method = check_choice(layer_method, "layer_method", ("pca", "dense"))
+        self.layer_options = dict(_as_mapping(layer_options or {}, "layer_options"))
+        unknown = sorted(set(self.layer_options) - set(self._LAYER_OPTIONS))
+        if unknown:
+            raise ValueError(f"unknown layer_options {unknown}; accepted: {list(self._LAYER_OPTIONS)}")
+        if self.layer_options and self.layer_method != "dense":
+            raise ValueError("layer_options configure the layers' autoencoders: give layer_method='dense'")
         self.device = device
         self.name = f"compressed {estimator.upper()} (dim {dim}, k={k})"
 
-    def codes(self, acts: Any) -> torch.Tensor:
-        """Codes (N, <= dim) of one epoch's activations (N, ...)."""
+    def compress(self, acts: Any) -> tuple[torch.Tensor, float]:
+        """Codes (N, <= dim) of one epoch's activations (N, ...) and their relative reconstruction error."""
         t = as_tensor(acts, "acts").float()
         flat = t.reshape(len(t), -1)
         if flat.shape[1] <= self.dim:
-            return flat
-        return fit_compressor(
-            flat, self.dim, method=self.layer_method, val_fraction=0.0, device=self.device
-        ).encode(flat)
+            return flat, 0.0
+        comp = fit_compressor(
+            flat, self.dim, method=self.layer_method, val_fraction=0.0, device=self.device,
+            **self.layer_options,
+        )  # fmt: skip
+        return comp.encode(flat), float(comp.train_error)
+
+    def codes(self, acts: Any) -> torch.Tensor:
+        """Codes (N, <= dim) of one epoch's activations (N, ...)."""
+        return self.compress(acts)[0]
 
     def estimate_layer(self, acts: Any, *, x: Any, y: Any) -> dict[str, np.ndarray]:
         zx = self.x_compressor.encode(x)
         a = as_tensor(acts, "acts")
-        ixl, iyl = [], []
+        ixl, iyl, err = [], [], []
         for e in range(a.shape[0]):
-            z = self.codes(a[e])
-            ixl.append(_MIS[self.estimator](zx, z, self.k, device=self.device))
-            iyl.append(mi_labels(z, y, k=self.k, entropy=self.estimator, device=self.device))
-        return {IXL: np.array(ixl), IYL: np.array(iyl)}
+            z, code_error = self.compress(a[e])
+            ixl.append(_MIS[self.estimator](zx, z, self.k, device=self.device, whiten=self.whiten))
+            iyl.append(
+                mi_labels(z, y, k=self.k, entropy=self.estimator, whiten=self.whiten, device=self.device)
+            )
+            err.append(code_error)
+        return {IXL: np.array(ixl), IYL: np.array(iyl), "code error": np.array(err)}
 
 
 def accuracy(frame: pd.DataFrame, *, by: Any = ("task", "estimator")) -> pd.DataFrame:
@@ -197,6 +244,20 @@ def smooth(values: Any, *, window: int = 7, order: int = 2) -> np.ndarray:
     if w <= order:
         return v.copy()
     return savgol_filter(v, w, order, mode="interp")
+
+
+def jitter(values: Any, *, window: int = 7) -> float:
+    r"""The scatter of a curve about its smoothed version: :math:`\mathrm{sd}(v - \mathrm{smooth}(v))`.
+
+    Of an information-plane curve it measures the estimator's noise from one recorded epoch to the
+    next (plus any true change faster than the smoothing window, so it errs on the large side): a
+    phase of :func:`phases` smaller than about twice this is not told apart from that noise.
+    Needs at least 3 values.
+    """
+    v = np.asarray(values, dtype=np.float64).ravel()
+    if len(v) < 3 or not np.all(np.isfinite(v)):
+        raise ValueError(f"jitter needs at least 3 finite values, got {len(v)}")
+    return float(np.std(v - smooth(v, window=window), ddof=1))
 
 
 def phases(epochs: Any, values: Any, *, min_change: float = 0.05, window: int = 7) -> pd.DataFrame:

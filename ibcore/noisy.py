@@ -34,7 +34,7 @@ from ibcore._progress import progress_bar
 from ibcore._validation import as_2d, check_choice, check_int
 from ibcore.estimators.sample_propagation import mi_sample_propagation
 from ibcore.interface import IXL
-from ibcore.models import MLP, _ConvNet, set_noise
+from ibcore.models import MLP, GaussianNoise, _ConvNet, set_noise
 
 __all__ = [
     "SP_COLUMNS",
@@ -95,7 +95,16 @@ def layer_maps(model: nn.Module) -> list[nn.Module]:
       receives in evaluation mode (dropout off), and map ``l`` gives hidden layer ``l``.
 
     :func:`hidden_layer_index` maps a layer name to its index in this list.
+
+    Raises
+    ------
+    ValueError
+        The network's noise is multiplicative (``noise_mode="multiplicative"``): then
+        :math:`T_l = S_l (1 + \beta Z_l)` is not :math:`S_l` plus noise of a fixed law, and sample
+        propagation's mixture of Gaussians of variance :math:`\beta^2` would be the wrong density.
     """
+    modes = {m.mode for m in model.modules() if isinstance(m, GaussianNoise)}
+    _check_additive({"noise_mode": sorted(modes - {"additive"})[0]} if modes - {"additive"} else {})
     if isinstance(model, MLP):
         return [nn.Sequential(block.linear, block.act) for block in _hidden_blocks(model)]
     if isinstance(model, _ConvNet):
@@ -107,6 +116,15 @@ def layer_maps(model: nn.Module) -> list[nn.Module]:
             maps.append(nn.Sequential(*kept))
         return maps
     raise TypeError(f"layer_maps needs an ibcore MLP or conv net, got {type(model).__name__}")
+
+
+def _check_additive(spec: dict[str, Any]) -> None:
+    mode = spec.get("noise_mode", "additive")
+    if mode != "additive":
+        raise ValueError(
+            f"sample propagation needs additive Gaussian noise (T = S + beta Z); this network's noise is "
+            f"{mode!r} (T = S (1 + beta Z)), whose conditional law given X is not a fixed Gaussian"
+        )
 
 
 def _hidden_blocks(model: nn.Module) -> list[nn.Module]:
@@ -197,6 +215,7 @@ def sp_information(
             f"sp_information needs a run of an ibcore MLP or conv net ({', '.join(_SP_KINDS)}), "
             f"got model kind {spec.get('kind')!r}"
         )
+    _check_additive(spec)
     if spec.get("kind") != "mlp" and not spec.get("noise_in_eval", True):
         raise ValueError(
             "the run's conv net has noise_in_eval=False: its recorded layers are not the noisy net's"

@@ -187,10 +187,15 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
         # pairs per point, one dense autoencoder per task (ae_epochs on ae_samples held-out images),
         # KL/WKL/KSG (k) on the codes, PCA codes as the ablation, KSG and MINE (mine_iters) on
         # raw_samples raw images (first seed, MI in raw_grid); sweeps: k_sweep, dim_sweep (bumps).
-        # MNIST: MNISTCNN, Adam cnn_lr, batch_size, cnn_epochs on cnn_train training images,
-        # recorded every epoch on eval_samples test images; X by a conv autoencoder (x_ae_epochs on
-        # x_ae_samples training images), each layer by PCA to code_dim, then WKL.
-        # Paper: lr 1e-5, batch 1024, 300 epochs, 60000 training / 10000 test images.
+        # MNIST: MNISTCNN (dropout cnn_dropout, cnn_noise_mode noise of std cnn_noise on every
+        # layer input), Adam cnn_lr, batch_size, cnn_epochs on cnn_train training images, one run
+        # per seed of cnn_seeds, recorded every epoch on eval_samples test images; X by a conv
+        # autoencoder (x_ae_epochs on x_ae_samples training images), each layer by PCA to code_dim,
+        # then WKL; ablation: layers by dense autoencoders (layer_ae_epochs) at ablation_points
+        # evenly spaced recorded epochs of the first seed's run.
+        # Paper (and the released code, VanessB/Information-v3): lr 1e-5, batch 1024, 300 epochs,
+        # 60000 training / 10000 test images, multiplicative noise 1e-3, dropout 0.1, layer
+        # autoencoders 100 epochs.
         "smoke": {
             "seeds": [0],
             "mi_grid": [0.0, 5.0, 10.0],
@@ -211,6 +216,12 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "x_ae_epochs": 1,
             "x_ae_samples": 500,
             "code_dim": 4,
+            "cnn_seeds": [0],
+            "cnn_noise": 1e-3,
+            "cnn_noise_mode": "multiplicative",
+            "cnn_dropout": 0.1,
+            "layer_ae_epochs": 2,
+            "ablation_points": 2,
         },
         "default": {
             "seeds": [0, 1],
@@ -232,6 +243,12 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "x_ae_epochs": 5,
             "x_ae_samples": 10000,
             "code_dim": 4,
+            "cnn_seeds": [0, 1, 2],
+            "cnn_noise": 1e-3,
+            "cnn_noise_mode": "multiplicative",
+            "cnn_dropout": 0.1,
+            "layer_ae_epochs": 20,
+            "ablation_points": 6,
         },
         "paper": {
             "seeds": [0, 1, 2, 3, 4],
@@ -253,6 +270,12 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "x_ae_epochs": 200,
             "x_ae_samples": 60000,
             "code_dim": 4,
+            "cnn_seeds": [0, 1, 2],
+            "cnn_noise": 1e-3,
+            "cnn_noise_mode": "multiplicative",
+            "cnn_dropout": 0.1,
+            "layer_ae_epochs": 100,
+            "ablation_points": 11,
         },
     },
     "A1_estimator_speed": {

@@ -7,7 +7,7 @@ import nbformat
 from ibcore import bookgen, scorecard
 
 
-def _executed(tmp_path, name="00_x", duration=12.5, error=False):
+def _executed(tmp_path, name="00_x", duration=12.5, error=False, params=None):
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell("# Chapter X\ntext"), nbformat.v4.new_code_cell("1")]
     if error:
@@ -27,7 +27,7 @@ def _executed(tmp_path, name="00_x", duration=12.5, error=False):
                 "profile": "smoke",
                 "seed": 0,
                 "device": "cpu",
-                "params": {"seeds": [0, 1]},
+                "params": params if params is not None else {"seeds": [0, 1]},
                 "versions": {"torch": "2.13.0"},
             }
         )
@@ -46,6 +46,15 @@ def test_status_page_lists_profile_seeds_device_and_time(tmp_path):
     assert bookgen._seeds_text([0, 1, 2, 3, 4]) == "0-4 (5 seeds)" and bookgen._seeds_text(3) == "3"
     assert "12 s" in text and "1.6 min" in text and "| torch | 2.13.0 |" in text
     assert "Chapter X" in text
+
+
+def test_status_page_names_each_list_of_seeds_when_there_are_several(tmp_path):
+    _executed(tmp_path, "00_a", params={"seeds": [0, 1], "cnn_seeds": [0, 1, 2], "n_seeds": 4})
+    _executed(tmp_path, "01_b", params={})  # no list: the single seed
+    bookgen.write_status(tmp_path, tmp_path / "status.md")
+    text = (tmp_path / "status.md").read_text()
+    assert "| seeds: 0, 1; cnn_seeds: 0-2 (3 seeds) |" in text
+    assert "| 0 |" in text
 
 
 def test_scorecard_page(tmp_path, monkeypatch):

@@ -10,6 +10,7 @@ from ibcore.compressed_mi import (
     CompressedMI,
     accuracy,
     fastest_drop,
+    jitter,
     mi_labels,
     phases,
     smooth,
@@ -156,3 +157,51 @@ def test_synthetic_benchmark_rows_and_truth():
     assert set(frame["true"]) == {0.0, 3.0}
     with pytest.raises(TypeError, match="mapping"):
         synthetic_benchmark("bumps", [0.0], [0], n=10, compressors=[1], estimators={})
+
+
+def test_compressed_mi_code_error_and_dense_layers():
+    rng = np.random.default_rng(2)
+    n = 600
+    y = rng.integers(0, 2, n)
+    x = rng.standard_normal((n, 8)) + 3.0 * y[:, None]
+    xc = fit_compressor(x, 2, method="pca")
+    # a layer that lies in a 2-D subspace of 10 features: PCA to 2 dims reconstructs it exactly;
+    # a 1-D code loses the second direction, half the variance of two equal-variance coordinates
+    basis = np.linalg.qr(rng.standard_normal((10, 2)))[0].T
+    exact = (xc.encode(x).numpy() / xc.encode(x).numpy().std(0)) @ basis
+    # an exact linear copy of X's code: the pair lies on a subspace, I(X;L) = inf - refused, not a number
+    with pytest.raises(ValueError, match="singular"):
+        CompressedMI(xc, dim=2).estimate_layer(exact[None].astype(np.float32), x=x, y=y)
+    layer = exact + 1e-3 * rng.standard_normal(exact.shape)  # 8 more directions of variance 1e-6
+    acts = layer[None].astype(np.float32)
+    assert CompressedMI(xc, dim=2).estimate_layer(acts, x=x, y=y)["code error"][0] == pytest.approx(
+        0, abs=1e-4
+    )
+    one = CompressedMI(xc, dim=1).estimate_layer(acts, x=x, y=y)
+    assert one["code error"][0] == pytest.approx(0.5, abs=0.02)
+    with pytest.warns(RuntimeWarning, match="norm 359"):  # joint dimension 2 + 10 at k = 5
+        small = CompressedMI(xc, dim=12).estimate_layer(acts, x=x, y=y)  # 10 features <= 12: kept
+    assert small["code error"][0] == 0.0
+    dense = CompressedMI(xc, dim=2, layer_method="dense", layer_options={"n_epochs": 3, "seed": 1})
+    out = dense.estimate_layer(acts, x=x, y=y)
+    assert 0 <= out["code error"][0] < 1.5 and np.isfinite(out[IXL][0])
+
+
+def test_compressed_mi_refuses_bad_layer_options():
+    xc = fit_compressor(np.random.default_rng(0).standard_normal((50, 4)), 2, method="pca")
+    with pytest.raises(ValueError, match="unknown layer_options"):
+        CompressedMI(xc, layer_method="dense", layer_options={"epochs": 3})
+    with pytest.raises(ValueError, match="give layer_method='dense'"):
+        CompressedMI(xc, layer_options={"n_epochs": 3})
+
+
+def test_jitter_is_zero_on_a_parabola_and_tracks_white_noise():
+    e = np.arange(60.0)
+    assert jitter(0.01 * (e - 20) ** 2) == pytest.approx(0, abs=1e-9)  # SG of order 2 keeps parabolas
+    rng = np.random.default_rng(3)
+    sds = [jitter(np.sin(e / 10) + 0.2 * rng.standard_normal(60)) for _ in range(200)]
+    # a 7-point quadratic SG filter keeps 3/7 of white noise's variance at interior points, so the
+    # residual sd is 0.2 sqrt(4/7) ~ 0.15 (a little more at the ends); mean of 200 draws within 10 %
+    assert np.mean(sds) == pytest.approx(0.2 * np.sqrt(4 / 7), rel=0.1)
+    with pytest.raises(ValueError, match="at least 3"):
+        jitter([1.0, 2.0])

@@ -13,7 +13,7 @@ import torch
 from ibcore.estimators.sample_propagation import mi_sample_propagation
 from ibcore.geometry import geometry_frame
 from ibcore.infoplane import IXL
-from ibcore.models import MNISTCNN, set_noise
+from ibcore.models import MLP, MNISTCNN, set_noise
 from ibcore.noisy import (
     class_cosine_similarity,
     compression_vs_clustering,
@@ -226,3 +226,17 @@ def test_compression_vs_clustering_by_hand():
     assert p["rho"] == pytest.approx(want)
     with pytest.raises(ValueError, match="share no"):
         compression_vs_clustering(info, clus.assign(layer="l2"))
+
+
+def test_sample_propagation_refuses_multiplicative_noise(conv_run):
+    import dataclasses
+
+    spec = {**conv_run.config["model"], "noise_mode": "multiplicative"}
+    mult = dataclasses.replace(conv_run, config={**conv_run.config, "model": spec})
+    with pytest.raises(ValueError, match="additive Gaussian noise"):
+        sp_information(mult)
+    for net in (MNISTCNN(noise_std=1e-3, noise_mode="multiplicative"),
+                MLP([4, 3, 2], noise_std=0.1, noise_mode="multiplicative")):  # fmt: skip
+        with pytest.raises(ValueError, match="'multiplicative'"):
+            layer_maps(net)
+    assert len(layer_maps(MNISTCNN())) == 5  # the additive default is still accepted

@@ -514,6 +514,7 @@ def entropy_kl(
     n_jobs: int | None = None,
     jitter: float = 0.0,
     seed: int = 0,
+    whiten: bool = False,
 ) -> float:
     r"""Kozachenko-Leonenko estimate of the differential entropy H(X), in nats.
 
@@ -542,6 +543,12 @@ def entropy_kl(
         column first (seeded by ``seed``): a deliberate way to break exact duplicates.
     seed : int, default 0
         Seed of the jitter noise.
+    whiten : bool, default False
+        Estimate on the samples mapped to unit covariance and add back
+        :math:`\tfrac12 \log\det \hat\Sigma` (exact for the true entropy, :math:`H(AX) = H(X) +
+        \log|\det A|`). The Euclidean k-NN balls then fit the data's shape, which cuts the
+        finite-sample bias when the coordinates have very different scales or are correlated;
+        Butakov et al.'s entropy estimator does this (``rescale=True``).
 
     Returns
     -------
@@ -552,7 +559,8 @@ def entropy_kl(
     ------
     ValueError
         Bad input (NaN/inf, empty, ndim not 1 or 2, N <= k, unknown method), or duplicate points
-        (a zero k-th neighbour distance makes log 0): use ``jitter`` for data with ties.
+        (a zero k-th neighbour distance makes log 0): use ``jitter`` for data with ties. With
+        ``whiten=True``, a singular sample covariance (points in a lower-dimensional subspace).
 
     Notes
     -----
@@ -578,9 +586,10 @@ def entropy_kl(
     True
     """
     opts = _check_options(k, method, chunk_size, n_jobs, jitter, seed)
+    entropy = _whitened(_entropy_kl) if _check_whiten(whiten) else _entropy_kl
     z = as_2d(x, "x", device=device)
     _check_n(z.shape[0], k)
-    return _entropy_kl(_add_jitter(z, jitter, seed), k, opts, "x")
+    return entropy(_add_jitter(z, jitter, seed), k, opts, "x")
 
 
 def entropy_wkl(
@@ -594,6 +603,7 @@ def entropy_wkl(
     jitter: float = 0.0,
     seed: int = 0,
     max_weight_norm: float | None = WKL_MAX_NORM,
+    whiten: bool = False,
 ) -> float:
     r"""Weighted Kozachenko-Leonenko estimate of H(X) (Berrett, Samworth & Yuan 2019), in nats.
 
@@ -620,6 +630,8 @@ def entropy_wkl(
     max_weight_norm : float or None, default 1000
         Refuse (``ValueError``) when the weights' norm (:func:`wkl_weight_norm`) exceeds it:
         for k = 5 from d = 16 on (norm 1.7e4). ``None``: never refuse.
+    whiten : bool, default False
+        As in :func:`entropy_kl`: estimate on whitened samples, add back the log-determinant.
 
     Returns
     -------
@@ -674,9 +686,62 @@ def entropy_wkl(
     """
     opts = _check_options(k, method, chunk_size, n_jobs, jitter, seed)
     max_norm = _check_max_norm(max_weight_norm)
+    entropy = functools.partial(_entropy_wkl, max_weight_norm=max_norm)
+    entropy = _whitened(entropy) if _check_whiten(whiten) else entropy
     z = as_2d(x, "x", device=device)
     _check_n(z.shape[0], k)
-    return _entropy_wkl(_add_jitter(z, jitter, seed), k, opts, "x", max_norm)
+    return entropy(_add_jitter(z, jitter, seed), k, opts, "x")
+
+
+_SINGULAR_TOL = 1e-12  # smallest eigenvalue of the correlation matrix below which it counts as singular
+
+
+def _whiten(z: torch.Tensor, name: str) -> tuple[torch.Tensor, float]:
+    r"""``z`` linearly mapped to unit covariance, and the entropy that the map removed.
+
+    With :math:`D` the columns' standard deviations and :math:`R = U \Lambda U^T` their
+    correlation matrix, :math:`W = D^{-1} U \Lambda^{-1/2}` gives :math:`\operatorname{cov}(zW) = I`
+    and :math:`H(z) = H(zW) + \tfrac12 \log\det\Sigma`, :math:`\log\det\Sigma = 2 \sum \log D_{jj} +
+    \sum \log \lambda_j` (differential entropy under an invertible linear map). A constant column,
+    or a correlation eigenvalue below 1e-12 (a scale-free test), means the points lie in a
+    lower-dimensional subspace, whose differential entropy is -inf: a ``ValueError`` says so.
+    """
+    z = z.double()
+    zc = z - z.mean(dim=0)
+    sd = zc.std(dim=0)
+    if not bool((sd > 0).all()):
+        raise ValueError(
+            f"{name}: column(s) {torch.nonzero(sd == 0).flatten().tolist()} are constant: the samples "
+            "lie in a lower-dimensional subspace, where the differential entropy is -inf and whitening "
+            "is undefined"
+        )
+    zs = zc / sd
+    evals, evecs = torch.linalg.eigh(zs.T @ zs / max(len(z) - 1, 1))
+    if float(evals[0]) <= _SINGULAR_TOL:
+        raise ValueError(
+            f"{name}: the samples' correlation matrix is singular (smallest eigenvalue "
+            f"{float(evals[0]):.3g}): they lie in a lower-dimensional subspace, where the differential "
+            "entropy is -inf and whitening is undefined; drop the dependent coordinates or compress to "
+            "fewer dimensions"
+        )
+    half_log_det = float(sd.log().sum() + 0.5 * evals.log().sum())
+    return zs @ (evecs / evals.sqrt()), half_log_det
+
+
+def _whitened(entropy: Callable[..., float]) -> Callable[..., float]:
+    """``entropy`` computed on whitened samples plus the log-determinant term (:func:`_whiten`)."""
+
+    def h(z: torch.Tensor, k: int, opts: dict, name: str) -> float:
+        zw, half_log_det = _whiten(z, name)
+        return entropy(zw, k, opts, name) + half_log_det
+
+    return h
+
+
+def _check_whiten(whiten: Any) -> bool:
+    if not isinstance(whiten, bool):
+        raise TypeError(f"whiten must be a bool, got {type(whiten).__name__} {whiten!r}")
+    return whiten
 
 
 def _drop_constant_columns(t: torch.Tensor) -> torch.Tensor:
@@ -719,6 +784,7 @@ def mi_kl(
     n_jobs: int | None = None,
     jitter: float = 0.0,
     seed: int = 0,
+    whiten: bool = False,
 ) -> float:
     r"""I(X;Y) in nats as :math:`\hat H(X) + \hat H(Y) - \hat H(X, Y)` with :func:`entropy_kl`.
 
@@ -734,6 +800,11 @@ def mi_kl(
     k : int, default 1
     method, device, chunk_size, n_jobs, jitter, seed
         As in :func:`entropy_kl` (jitter is drawn independently for x and y).
+    whiten : bool, default False
+        Whiten each of the three samples (x, y, and the pair) by its own covariance before its
+        entropy, as :func:`entropy_kl` does (the log-determinants of x and y cancel against the
+        pair's only in part: the pair's covariance holds the dependence). The estimate is then
+        invariant under invertible linear maps of x and of y, as the true MI is.
 
     Returns
     -------
@@ -751,7 +822,8 @@ def mi_kl(
     .. [1] A. Kraskov, H. Stoegbauer, P. Grassberger, Phys. Rev. E 69, 066138, 2004, Eqs. (4), (20).
     """
     opts = _check_options(k, method, chunk_size, n_jobs, jitter, seed)
-    return _mi_from_entropies(x, y, k, opts, device, jitter, seed, _entropy_kl)
+    entropy = _whitened(_entropy_kl) if _check_whiten(whiten) else _entropy_kl
+    return _mi_from_entropies(x, y, k, opts, device, jitter, seed, entropy)
 
 
 def mi_wkl(
@@ -766,6 +838,7 @@ def mi_wkl(
     jitter: float = 0.0,
     seed: int = 0,
     max_weight_norm: float | None = WKL_MAX_NORM,
+    whiten: bool = False,
 ) -> float:
     r"""I(X;Y) in nats as :math:`\hat H^w(X) + \hat H^w(Y) - \hat H^w(X, Y)` with :func:`entropy_wkl`.
 
@@ -785,6 +858,8 @@ def mi_wkl(
     max_weight_norm : float or None, default 1000
         As in :func:`entropy_wkl`, checked for each of the three entropies (the joint one, in
         d_x + d_y dimensions, has the largest weights: k = 5 is refused from d_x + d_y = 16 on).
+    whiten : bool, default False
+        As in :func:`mi_kl`; Butakov et al.'s estimator whitens each sample this way.
 
     Returns
     -------
@@ -803,6 +878,7 @@ def mi_wkl(
     """
     opts = _check_options(k, method, chunk_size, n_jobs, jitter, seed)
     entropy = functools.partial(_entropy_wkl, max_weight_norm=_check_max_norm(max_weight_norm))
+    entropy = _whitened(entropy) if _check_whiten(whiten) else entropy
     return _mi_from_entropies(x, y, k, opts, device, jitter, seed, entropy)
 
 

@@ -112,8 +112,9 @@ class CompressedMI:
     with ``x_codes = x_compressor.encode(x)`` computed once. Each entropy is estimated on its
     sample whitened by the sample's own covariance, with the log-determinant added back
     (``whiten=True``), as the authors' released estimator does (``rescale=True``): PCA codes have
-    very unequal variances and an autoencoder's code any scale, and a Euclidean kNN ball in the
-    joint space of two badly scaled codes gives a large negative bias.
+    very unequal variances and an autoencoder's code any scale, and Euclidean kNN balls in the
+    joint space of two badly scaled codes bias the estimate a lot (either way: KL down, WKL up in
+    chapter 3's example).
 
     Parameters
     ----------

@@ -131,7 +131,7 @@ class GaussianNoise(nn.Module):
     Goldfeld, van den Berg, Greenewald, Melnyk, Nguyen, Kingsbury, Polyanskiy, "Estimating
     Information Flow in Deep Neural Networks", ICML 2019, Sec. 2 (noisy DNN, eq. (1)).
     Butakov et al., "Information Bottleneck Analysis of Deep Neural Networks via Lossy
-    Compression", ICLR 2024 (arXiv 2305.08013), Sec. 6 ("small multiplicative noise").
+    Compression", ICLR 2024 (arXiv 2305.08013), Sec. 6 (the MNIST classifier's noise).
 
     Examples
     --------

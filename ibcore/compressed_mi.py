@@ -41,7 +41,7 @@ import pandas as pd
 import torch
 from scipy.signal import savgol_filter
 
-from ibcore._validation import as_tensor, check_choice, check_int, check_labels, check_positive
+from ibcore._validation import as_tensor, check_bool, check_choice, check_int, check_labels, check_positive
 from ibcore.compression import fit_compressor
 from ibcore.estimators.knn import entropy_kl, entropy_wkl, mi_kl, mi_wkl
 from ibcore.interface import IXL, IYL
@@ -151,9 +151,7 @@ class CompressedMI:
         self.dim = check_int(dim, "dim", minimum=1)
         self.k = check_int(k, "k", minimum=1)
         self.estimator = check_choice(estimator, "estimator", tuple(_MIS))
-        if not isinstance(whiten, bool):
-            raise TypeError(f"whiten must be a bool, got {type(whiten).__name__}")
-        self.whiten = whiten
+        self.whiten = check_bool(whiten, "whiten")
         self.layer_method = check_choice(layer_method, "layer_method", ("pca", "dense"))
         self.layer_options = dict(_as_mapping(layer_options or {}, "layer_options"))
         unknown = sorted(set(self.layer_options) - set(self._LAYER_OPTIONS))

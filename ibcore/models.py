@@ -172,10 +172,11 @@ class GaussianNoise(nn.Module):
         return f"std={self.std}, mode={self.mode}, in_eval={self.in_eval}"
 
 
-def _with_optional(spec: dict[str, Any], **options: Any) -> dict[str, Any]:
-    """``spec`` plus the late options of :data:`_SPEC_OPTIONAL_DEFAULTS` that differ from their default."""
-    spec.update({k: v for k, v in options.items() if v != _SPEC_OPTIONAL_DEFAULTS[k]})
-    return spec
+def _drop_late_defaults(spec: dict[str, Any]) -> dict[str, Any]:
+    """``spec`` without the late options of :data:`_SPEC_OPTIONAL_DEFAULTS` that are at their default."""
+    return {
+        k: v for k, v in spec.items() if k not in _SPEC_OPTIONAL_DEFAULTS or v != _SPEC_OPTIONAL_DEFAULTS[k]
+    }
 
 
 class _Head(nn.Module):
@@ -295,7 +296,7 @@ class MLP(LayeredNet):
         check_choice(output_activation, "output_activation", OUTPUT_ACTIVATIONS)
         noise_std = check_positive(noise_std, "noise_std", allow_zero=True)
         check_choice(noise_mode, "noise_mode", NOISE_MODES)
-        self._spec = _with_optional(
+        self._spec = _drop_late_defaults(
             {
                 "kind": "mlp",
                 "widths": widths,
@@ -304,8 +305,8 @@ class MLP(LayeredNet):
                 "noise_std": noise_std,
                 "bias": bool(bias),
                 "noise_in_eval": bool(noise_in_eval),
-            },
-            noise_mode=noise_mode,
+                "noise_mode": noise_mode,
+            }
         )
         self.input_shape = (widths[0],)
         names = []
@@ -396,7 +397,7 @@ class _ConvNet(LayeredNet):
         if dropout >= 1:
             raise ValueError(f"dropout must be in [0, 1), got {dropout}")
         check_choice(noise_mode, "noise_mode", NOISE_MODES)
-        self._spec = _with_optional(
+        self._spec = _drop_late_defaults(
             {
                 "kind": self._kind,
                 "channels": list(channels),
@@ -407,8 +408,8 @@ class _ConvNet(LayeredNet):
                 "noise_std": noise_std,
                 "dropout": dropout,
                 "noise_in_eval": bool(noise_in_eval),
-            },
-            noise_mode=noise_mode,
+                "noise_mode": noise_mode,
+            }
         )
         self.input_shape = (in_channels, side, side)
         c_in = in_channels
@@ -624,9 +625,9 @@ def normalize_spec(spec: dict[str, Any]) -> dict[str, Any]:
             raise ValueError(f"spec for kind={spec['kind']!r} needs {name!r}")
         else:
             full[name] = p.default
-        if name in _SPEC_OPTIONAL_DEFAULTS and full[name] == _SPEC_OPTIONAL_DEFAULTS[name]:
-            del full[name]  # late options at their default stay out, so old cache keys still hold
-    return json.loads(json.dumps(full))  # tuples -> lists, so equal specs hash equally
+    # late options at their default stay out, so old cache keys still hold; tuples -> lists, so
+    # equal specs hash equally
+    return json.loads(json.dumps(_drop_late_defaults(full)))
 
 
 def build_model(spec: dict[str, Any]) -> LayeredNet:

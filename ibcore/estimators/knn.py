@@ -55,7 +55,15 @@ from scipy import linalg, special
 from sklearn.neighbors import KDTree
 
 from ibcore._device import torch_threads
-from ibcore._validation import as_2d, check_choice, check_int, check_positive, check_xy, scale_safe_moments
+from ibcore._validation import (
+    as_2d,
+    check_bool,
+    check_choice,
+    check_int,
+    check_positive,
+    check_xy,
+    scale_safe_moments,
+)
 
 __all__ = ["entropy_kl", "entropy_wkl", "mi_kl", "mi_ksg", "mi_wkl", "wkl_weights", "wkl_weight_norm"]
 
@@ -586,7 +594,7 @@ def entropy_kl(
     True
     """
     opts = _check_options(k, method, chunk_size, n_jobs, jitter, seed)
-    entropy = _whitened(_entropy_kl) if _check_whiten(whiten) else _entropy_kl
+    entropy = _whitened(_entropy_kl) if check_bool(whiten, "whiten") else _entropy_kl
     z = as_2d(x, "x", device=device)
     _check_n(z.shape[0], k)
     return entropy(_add_jitter(z, jitter, seed), k, opts, "x")
@@ -687,7 +695,7 @@ def entropy_wkl(
     opts = _check_options(k, method, chunk_size, n_jobs, jitter, seed)
     max_norm = _check_max_norm(max_weight_norm)
     entropy = functools.partial(_entropy_wkl, max_weight_norm=max_norm)
-    entropy = _whitened(entropy) if _check_whiten(whiten) else entropy
+    entropy = _whitened(entropy) if check_bool(whiten, "whiten") else entropy
     z = as_2d(x, "x", device=device)
     _check_n(z.shape[0], k)
     return entropy(_add_jitter(z, jitter, seed), k, opts, "x")
@@ -707,15 +715,14 @@ def _whiten(z: torch.Tensor, name: str) -> tuple[torch.Tensor, float]:
     lower-dimensional subspace, whose differential entropy is -inf: a ``ValueError`` says so.
     """
     z = z.double()
-    zc = z - z.mean(dim=0)
-    sd = zc.std(dim=0)
+    mean, sd = scale_safe_moments(z)  # right at any finite scale (1e-170 or 1e160 data)
     if not bool((sd > 0).all()):
         raise ValueError(
             f"{name}: column(s) {torch.nonzero(sd == 0).flatten().tolist()} are constant: the samples "
             "lie in a lower-dimensional subspace, where the differential entropy is -inf and whitening "
             "is undefined"
         )
-    zs = zc / sd
+    zs = (z - mean) / sd
     evals, evecs = torch.linalg.eigh(zs.T @ zs / max(len(z) - 1, 1))
     if float(evals[0]) <= _SINGULAR_TOL:
         raise ValueError(
@@ -736,12 +743,6 @@ def _whitened(entropy: Callable[..., float]) -> Callable[..., float]:
         return entropy(zw, k, opts, name) + half_log_det
 
     return h
-
-
-def _check_whiten(whiten: Any) -> bool:
-    if not isinstance(whiten, bool):
-        raise TypeError(f"whiten must be a bool, got {type(whiten).__name__} {whiten!r}")
-    return whiten
 
 
 def _drop_constant_columns(t: torch.Tensor) -> torch.Tensor:
@@ -822,7 +823,7 @@ def mi_kl(
     .. [1] A. Kraskov, H. Stoegbauer, P. Grassberger, Phys. Rev. E 69, 066138, 2004, Eqs. (4), (20).
     """
     opts = _check_options(k, method, chunk_size, n_jobs, jitter, seed)
-    entropy = _whitened(_entropy_kl) if _check_whiten(whiten) else _entropy_kl
+    entropy = _whitened(_entropy_kl) if check_bool(whiten, "whiten") else _entropy_kl
     return _mi_from_entropies(x, y, k, opts, device, jitter, seed, entropy)
 
 
@@ -878,7 +879,7 @@ def mi_wkl(
     """
     opts = _check_options(k, method, chunk_size, n_jobs, jitter, seed)
     entropy = functools.partial(_entropy_wkl, max_weight_norm=_check_max_norm(max_weight_norm))
-    entropy = _whitened(entropy) if _check_whiten(whiten) else entropy
+    entropy = _whitened(entropy) if check_bool(whiten, "whiten") else entropy
     return _mi_from_entropies(x, y, k, opts, device, jitter, seed, entropy)
 
 

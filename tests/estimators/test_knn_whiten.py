@@ -53,5 +53,13 @@ def test_whitening_refuses_singular_samples():
         entropy_wkl(np.c_[x[:, :1], np.full(500, 3.0), x[:, 1:]], 5, whiten=True)
     with pytest.raises(ValueError, match="singular"):  # the pair lies on a subspace: y copies x
         mi_kl(x, x @ np.diag([2.0, 1.0, -1.0]), 5, whiten=True)
-    with pytest.raises(TypeError, match="whiten must be a bool"):
+    with pytest.raises(TypeError, match="whiten must be True or False"):
         mi_wkl(x, x, 5, whiten=1)
+
+
+def test_whitening_is_right_at_extreme_scales():
+    # the moments come from scale_safe_moments: data of size 1e160 or 1e-170 whiten like any other
+    x = np.random.default_rng(4).standard_normal((1000, 3))
+    h = entropy_kl(x, 5, whiten=True)
+    for s in (1e160, 1e-170):
+        assert entropy_kl(x * s, 5, whiten=True) - 3 * math.log(s) == pytest.approx(h, abs=1e-9)

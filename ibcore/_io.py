@@ -9,6 +9,13 @@ destination is left as it was. :func:`atomic_path` is the same for writers that 
 :func:`write_text`, :func:`write_json` and :func:`torch_save` are built on them, and :func:`md5sum`
 hashes a file in chunks.
 
+A write that fails (full disk, file-size limit, quota, I/O error) raises an ``OSError`` with the
+same ``errno`` whose message names the destination, says why in words ("no space left on the
+device", with the space left there) and that nothing was left behind. :func:`torch_save` writes
+through the same file object, so a full disk under :func:`torch.save` gives that error, not
+torch's ``RuntimeError`` ("basic_ios::clear: iostream error", "unexpected pos"), and the bytes of
+a saved object do not depend on the temporary file's random name.
+
 Examples
 --------
 >>> import json, tempfile
@@ -26,12 +33,14 @@ True
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -56,37 +65,89 @@ class ChecksumError(RuntimeError):
     """The bytes written differ from the expected md5 (raised by :func:`atomic_write` by default)."""
 
 
-class _Md5Writer:
-    """A write-only binary file object that feeds what passes through it to an md5."""
+# errno values said in words by _write_error (others: the system's own text)
+_REASONS = {
+    errno.ENOSPC: "no space left on the device",
+    errno.EFBIG: "file too large (beyond the file system's or the process's file-size limit)",
+    errno.EDQUOT: "disk quota exceeded",
+}
 
-    def __init__(self, fh: BinaryIO):
+
+def _write_error(dest: str | os.PathLike[str], err: OSError) -> OSError:
+    """An ``OSError`` (same errno) saying which file could not be written, why, and that nothing is left.
+
+    Used when the temporary file of :func:`atomic_write` or :func:`atomic_path` could not be
+    created or written; the caller's removal of it makes "nothing was left behind" true.
+    """
+    dest = Path(dest)
+    reason = _REASONS.get(err.errno) or err.strerror or str(err)
+    if err.errno == errno.ENOSPC:
+        with suppress(OSError):
+            reason += f" ({shutil.disk_usage(dest.parent).free / 2**20:.1f} MiB free there now)"
+    todo = {
+        errno.ENOSPC: "Make room (or write elsewhere)",
+        errno.EDQUOT: "Make room (or write elsewhere)",
+        errno.EFBIG: "Raise the file-size limit (ulimit -f) or write to another file system",
+    }.get(err.errno, "Fix that")
+    return OSError(
+        err.errno,
+        f"could not write {dest}: {reason}. Nothing was left behind: the partial temporary file "
+        f"was removed and {dest.name} was not changed. {todo} and run again: the file is then "
+        "written in full",
+    )
+
+
+class _Writer:
+    """A write-only binary file object over ``fh``: feeds an md5 if asked, and turns an ``OSError``
+    of a write into :func:`_write_error`'s, kept in ``failure`` (torch.save would hide it in a
+    ``RuntimeError`` of its own)."""
+
+    def __init__(self, fh: BinaryIO, dest: Path, md5: bool):
         self._fh = fh
-        self._md5 = hashlib.md5(usedforsecurity=False)
+        self._dest = dest
+        self._md5 = hashlib.md5(usedforsecurity=False) if md5 else None
+        self.failure: OSError | None = None
+
+    def _fail(self, err: OSError) -> OSError:
+        self.failure = _write_error(self._dest, err)
+        return self.failure
 
     def write(self, data: Any) -> int:
-        self._md5.update(data)
-        return self._fh.write(data)
+        if self._md5 is not None:
+            self._md5.update(data)
+        try:
+            return self._fh.write(data)
+        except OSError as err:
+            raise self._fail(err) from err
 
     def flush(self) -> None:
-        self._fh.flush()
+        try:
+            self._fh.flush()
+        except OSError as err:
+            raise self._fail(err) from err
 
     def writable(self) -> bool:
         return True
 
     def hexdigest(self) -> str:
-        return self._md5.hexdigest()
+        return self._md5.hexdigest() if self._md5 is not None else ""
 
 
 @contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path`` to write to by name; publish it when the block ends.
 
-    For writers that take a file name (:func:`torch.save`, ...). The temporary file exists (empty)
-    when the block starts; when the block raises it is removed and ``path`` is left as it was,
-    otherwise it is moved onto ``path`` with permissions 0644. See :func:`atomic_write`.
+    For writers that take a file name. The temporary file exists (empty) when the block starts;
+    when the block raises it is removed and ``path`` is left as it was, otherwise it is moved onto
+    ``path`` with permissions 0644. See :func:`atomic_write`.
     """
     dest = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+    except OSError as err:
+        if err.errno in _REASONS:  # no room even for an empty file; a missing folder stays as is
+            raise _write_error(dest, err) from err
+        raise
     os.close(fd)
     try:
         yield Path(tmp)
@@ -126,6 +187,10 @@ def atomic_write(
     ChecksumError
         Or what ``on_mismatch`` returns, when ``expected_md5`` is given and differs; nothing is
         written then.
+    OSError
+        A write failed (full disk, file too large, quota, I/O error): the message names ``path``
+        and the reason (:func:`_write_error`), ``errno`` is the system's; nothing is written then.
+        It replaces whatever error the block raised in turn (torch.save's ``RuntimeError``).
 
     Notes
     -----
@@ -133,10 +198,26 @@ def atomic_write(
     final :func:`os.replace` is atomic); it is removed when the block raises. The published file
     has permissions 0644. Two writers of one path both succeed; the last one to finish wins.
     """
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as fh:
-            out = _Md5Writer(fh) if expected_md5 is not None else fh
-            yield out  # type: ignore[misc]
+    dest = Path(path)
+    with atomic_path(dest) as tmp:
+        fh = open(tmp, "wb")  # noqa: SIM115 - closed below, where a failed close is said in words
+        out = _Writer(fh, dest, md5=expected_md5 is not None)
+        written = False
+        try:
+            try:
+                yield out  # type: ignore[misc]
+            except BaseException as err:
+                if out.failure is not None and err is not out.failure:
+                    raise out.failure from out.failure.__cause__  # the failed write, not its echo
+                raise
+            out.flush()  # the last buffered bytes: a full disk shows here as often as in a write
+            written = True
+        finally:
+            try:
+                fh.close()  # flushes again what a failed flush left in the buffer
+            except OSError as err:
+                if written:  # only then is no other error on its way out
+                    raise _write_error(dest, err) from err
         if expected_md5 is not None:
             got = out.hexdigest()
             if got != expected_md5:
@@ -158,9 +239,14 @@ def write_json(path: str | os.PathLike[str], obj: Any, *, indent: int | None = 1
 
 
 def torch_save(obj: Any, path: str | os.PathLike[str]) -> None:
-    """:func:`torch.save` ``obj`` to ``path`` atomically (see :func:`atomic_write`)."""
-    with atomic_path(path) as tmp:
-        torch.save(obj, tmp)
+    """:func:`torch.save` ``obj`` to ``path`` atomically (see :func:`atomic_write`).
+
+    torch writes into :func:`atomic_write`'s file object: a failed write raises the ``OSError``
+    that names ``path`` and the reason (torch itself would say "iostream error" or "unexpected
+    pos"), and the same object gives the same bytes on every save.
+    """
+    with atomic_write(path) as fh:
+        torch.save(obj, fh)
 
 
 def md5sum(path: str | os.PathLike[str], chunk: int = _CHUNK) -> str:

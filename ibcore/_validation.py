@@ -7,6 +7,14 @@ lists, values out of the range of the dtype an estimator computes in). Inputs ar
 numbers only (complex values and strings are refused, in tensors, arrays and lists alike) and
 are detached from any autograd graph. :func:`scale_safe_moments` gives the column moments that
 standardising estimators share, right at any finite scale.
+
+What is read as data: torch tensors (dense, with values: sparse, meta, nested and quantized
+tensors are refused with the conversion to use), numpy arrays (any byte order: big-endian arrays
+are converted to native order, the values unchanged), and anything else that ``numpy.asarray``
+turns into an array of real numbers: pandas ``DataFrame``/``Series`` (read by position: their
+index does not align x with y, as in scikit-learn), nested lists, objects with ``__array__``; the
+same checks then apply. A numpy masked array is read only if nothing is masked: masked entries
+are refused (``ValueError`` saying how to drop those rows or fill them), never read as data.
 """
 
 from __future__ import annotations
@@ -73,7 +81,16 @@ def _ragged_message(x: list | tuple, name: str) -> str:
 
 
 def _numpy_to_tensor(arr: np.ndarray) -> torch.Tensor:
-    """A numpy array of real numbers as a tensor (kept 0-D; dtypes torch lacks are widened)."""
+    """A numpy array of real numbers as a tensor (kept 0-D; dtypes torch lacks are widened).
+
+    Non-native byte order (``x.astype('>f8')`` on a little-endian machine), which torch cannot
+    read, is converted to native order: the same values. A read-only array (pandas gives them)
+    is copied: torch has no read-only tensors.
+    """
+    if not arr.dtype.isnative:
+        arr = arr.astype(arr.dtype.newbyteorder("="))
+    elif not arr.flags.writeable:
+        arr = arr.copy()
     if arr.dtype.kind == "u" and arr.dtype.itemsize > 1:  # torch has no arithmetic on uint16..64
         too_big = arr.dtype.itemsize == 8 and arr.size and int(arr.max()) >= 2**63
         arr = arr.astype(np.float64 if too_big else np.int64)
@@ -83,13 +100,86 @@ def _numpy_to_tensor(arr: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(arr).reshape(arr.shape))
 
 
+def _check_dense_tensor(x: torch.Tensor, name: str) -> None:
+    """Refuse tensors without plain strided values, which torch would fail on deep inside an estimator."""
+    if x.is_nested:
+        raise TypeError(
+            f"{name} is a nested (ragged) tensor; the estimators need one sample per row of shape "
+            f"(N, d): pad or stack the samples into a dense tensor"
+        )
+    if x.layout != torch.strided:
+        raise TypeError(
+            f"{name} is a sparse tensor (layout {x.layout}); the estimators need dense samples: pass "
+            f"{name}.to_dense()"
+        )
+    if x.is_meta:
+        raise TypeError(
+            f"{name} is a meta tensor (shape {tuple(x.shape)} without values, e.g. from device='meta'); "
+            "pass a tensor that holds the samples"
+        )
+    if x.is_quantized:
+        raise TypeError(f"{name} is a quantized tensor ({x.dtype}); pass {name}.dequantize()")
+
+
+def _unmasked(x: np.ma.MaskedArray, name: str) -> np.ndarray:
+    """The data of a masked array that masks nothing; masked entries are refused, never read."""
+    mask = np.ma.getmaskarray(x)
+    if not mask.any():
+        return np.ma.getdata(x)
+    rows = int(mask.reshape(mask.shape[0], -1).any(axis=1).sum()) if mask.ndim else 1
+    n_rows = mask.shape[0] if mask.ndim else 1
+    raise ValueError(
+        f"{name} is a masked array with {int(mask.sum())} masked value(s) in {rows} of its {n_rows} "
+        "row(s); ibcore does not skip masked values (it would read the data under the mask). Drop "
+        f"those rows from every argument first: keep = ~np.ma.getmaskarray({name})"
+        f".reshape(len({name}), -1).any(axis=1), then pass {name}[keep].data and the same rows of the "
+        f"other arguments; or fill them with {name}.filled(value)"
+    )
+
+
+def _array_like_to_tensor(x: Any, name: str) -> torch.Tensor:
+    """What ``numpy.asarray`` turns into real numbers (pandas DataFrame/Series, ...) as a tensor."""
+    what = type(x).__name__
+    accepted = (
+        f"{name} must be a torch.Tensor or numpy.ndarray (or an array-like that numpy.asarray turns "
+        "into numbers: a pandas DataFrame or Series, a nested list)"
+    )
+    if isinstance(x, (str, bytes)) or x is None:
+        raise TypeError(f"{accepted}, got {what}")
+    if type(x).__module__.startswith("scipy.sparse"):
+        raise TypeError(
+            f"{name} is a scipy.sparse {what}; the estimators need dense samples: pass {name}.toarray()"
+        )
+    try:
+        arr = np.asarray(x)
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise TypeError(f"{accepted}, got a {what} that numpy cannot turn into numbers: {err}") from None
+    if arr.dtype.kind == "O":
+        raise TypeError(
+            f"{accepted}, got a {what} that numpy reads as objects (dtype object: mixed types, missing "
+            "values such as pd.NA or None, or not an array at all); convert it to numbers first, e.g. "
+            f"{name}.to_numpy(dtype=float) for pandas"
+        )
+    _refuse_kind(arr.dtype.kind, arr.dtype, name, f"a {what}")
+    if isinstance(arr, np.ma.MaskedArray):
+        arr = _unmasked(arr, name)
+    return _numpy_to_tensor(arr)
+
+
 def _to_tensor(x: Any, name: str) -> torch.Tensor:
-    """``x`` as a detached real tensor; lists become float64. Refuses complex, strings, ragged lists."""
+    """``x`` as a detached real tensor; lists become float64. Refuses complex, strings, ragged lists.
+
+    Tensors must be dense (see :func:`_check_dense_tensor`); masked arrays may not mask anything;
+    other array-likes (pandas) go through ``numpy.asarray``.
+    """
     if isinstance(x, torch.Tensor):
+        _check_dense_tensor(x, name)
         if x.is_complex():
             _refuse_kind("c", x.dtype, name, "a tensor")
         # detached: an input that requires grad must not tie the estimator's graph to the caller's
         return x.detach()
+    if isinstance(x, np.ma.MaskedArray):
+        x = _unmasked(x, name)
     if isinstance(x, np.ndarray):
         _refuse_kind(x.dtype.kind, x.dtype, name, "a numpy array")
         return _numpy_to_tensor(x)
@@ -105,7 +195,7 @@ def _to_tensor(x: Any, name: str) -> torch.Tensor:
             ) from None
         _refuse_kind(arr.dtype.kind, arr.dtype, name, f"a {type(x).__name__}")
         return torch.from_numpy(arr.astype(np.float64))
-    raise TypeError(f"{name} must be a torch.Tensor or numpy.ndarray, got {type(x).__name__}")
+    return _array_like_to_tensor(x, name)
 
 
 def as_tensor(x: Any, name: str = "x") -> torch.Tensor:
@@ -133,7 +223,7 @@ def as_2d(
 
     Parameters
     ----------
-    x : torch.Tensor or numpy.ndarray
+    x : torch.Tensor, numpy.ndarray or array-like (pandas DataFrame/Series, nested list)
     name : str
         Argument name used in error messages.
     device : str, torch.device or None
@@ -144,9 +234,10 @@ def as_2d(
     Raises
     ------
     TypeError
-        Not a tensor, array or list; complex values; strings (in arrays and lists alike).
+        Nothing numpy reads as numbers; complex values; strings (in arrays and lists alike);
+        sparse, meta, nested or quantized tensors.
     ValueError
-        Wrong ndim (0-D included), empty, NaN/inf, a ragged list, or values that a cast to a
+        Wrong ndim (0-D included), empty, NaN/inf, a ragged list, masked entries, or values that a cast to a
         narrower ``dtype`` (float64 -> float32) would overflow or flush into subnormals.
     """
     t = _to_tensor(x, name)
@@ -215,7 +306,9 @@ def as_layer_batch(
 
     Returns the layer as a (B, N, d) tensor (B = 1 for unbatched input), the labels relabelled
     to 0..K-1 as int64 of shape (N,) (or ``None``), and whether the input was batched. The
-    estimators that take whole recorded runs (binning, KDE) share this.
+    estimators that take whole recorded runs (binning, KDE) share this. When the labels do not
+    match N, the error says how a 3-D layer was read ("read as 300 epochs x 3 samples x 1 unit"),
+    since a (N, d, 1) array of one epoch is read as N epochs of d samples.
     """
     t = as_2d(layer, "layer", device=device, dtype=dtype, allow_batch=True)
     batched = t.ndim == 3
@@ -223,10 +316,33 @@ def as_layer_batch(
         t = t[None]
     y = None
     if labels is not None:
-        y = torch.unique(check_labels(labels, "labels", n=t.shape[1], device=t.device), return_inverse=True)[
-            1
-        ]
+        y = check_labels(labels, "labels", device=t.device)
+        if y.shape[0] != t.shape[1]:
+            raise ValueError(_label_count_message(y.shape[0], t, batched))
+        y = torch.unique(y, return_inverse=True)[1]
     return t, y, batched
+
+
+def _label_count_message(n_labels: int, t: torch.Tensor, batched: bool) -> str:
+    """'labels has 300 labels, expected 3', with how a 3-D layer was read."""
+    b, n, d = t.shape
+    msg = f"labels has {n_labels} labels, expected {n} (one per sample)"
+    if not batched:
+        return msg
+
+    def count(v: int, word: str) -> str:
+        return f"{v} {word}{'' if v == 1 else 's'}"
+
+    msg += (
+        f": the 3-D layer of shape {tuple(t.shape)} was read as {count(b, 'epoch')} x "
+        f"{count(n, 'sample')} x {count(d, 'unit')} (3-D input is (epochs, N, units))"
+    )
+    if b == n_labels:
+        msg += (
+            f"; if it holds one epoch of {b} samples, pass it as 2-D (N, units), e.g. "
+            "layer.reshape(len(layer), -1)"
+        )
+    return msg
 
 
 def check_xy(
@@ -344,15 +460,19 @@ def check_bool(value: Any, name: str) -> bool:
     return bool(value)
 
 
-def scale_safe_moments(t: torch.Tensor, dim: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    """Mean and (unbiased) standard deviation along ``dim``, right at any finite scale.
+def scale_safe_moments(
+    t: torch.Tensor, dim: int = 0, *, correction: int = 1
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean and standard deviation along ``dim``, right at any finite scale.
+
+    ``correction`` as in ``torch.std``: 1 (default) the unbiased, 0 the population deviation.
 
     ``torch.mean``/``torch.std`` overflow to inf or nan when the squares (or sums) of large values
     exceed the dtype's range (e.g. float64 data of size 1e160), and return 0 when the squares of
     tiny values underflow (1e-170). Only where that happened are the moments recomputed on the
     data divided by its largest magnitude, so ordinary data get torch's own values bit for bit.
     """
-    mean, std = t.mean(dim=dim), t.std(dim=dim)
+    mean, std = t.mean(dim=dim), t.std(dim=dim, correction=correction)
     fi = torch.finfo(t.dtype)
     redo_mean = ~torch.isfinite(mean)
     redo_std = ~torch.isfinite(std) | (std < math.sqrt(fi.tiny) * 2.0**30)
@@ -362,7 +482,7 @@ def scale_safe_moments(t: torch.Tensor, dim: int = 0) -> tuple[torch.Tensor, tor
         u = t / m
         m = m.squeeze(dim)
         mean = torch.where(redo_mean, u.mean(dim=dim) * m, mean)
-        std = torch.where(redo_std, u.std(dim=dim) * m, std)
+        std = torch.where(redo_std, u.std(dim=dim, correction=correction) * m, std)
     return mean, std
 
 

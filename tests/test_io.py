@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -148,3 +149,93 @@ def test_atomic_path_for_writers_that_take_a_name(tmp_path, strict_umask):
         raise OSError("disk full")
     assert dest.read_text() == "by name"
     assert [p.name for p in tmp_path.iterdir()] == ["n.txt"]
+
+
+# ------------------------------------------------------------------ a full disk (issue 25)
+class _FailingFile:
+    """A real file whose writes fail with ``errno`` once ``room`` bytes are in it (a disk filling up)."""
+
+    def __init__(self, path, mode, err: int, room: int):
+        self._fh = open(path, mode)  # noqa: SIM115 - closed by close()
+        self._err, self._room = err, room
+
+    def write(self, data) -> int:
+        if self._fh.tell() + len(data) > self._room:
+            raise OSError(self._err, os.strerror(self._err))
+        return self._fh.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self._fh, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._fh.close()
+
+
+def _fill_at(monkeypatch, err: int, room: int) -> None:
+    """Writes through ibcore._io's ``open`` fail with ``err`` after ``room`` bytes."""
+    import ibcore._io
+
+    monkeypatch.setattr(ibcore._io, "open", lambda p, m="r": _FailingFile(p, m, err, room), raising=False)
+
+
+RUN = {"activations": torch.arange(200_000.0).reshape(1000, 200), "history": {"loss": [0.5, 0.25]}}
+REASONS = {
+    errno.ENOSPC: "no space left on the device",
+    errno.EFBIG: "file too large",
+    errno.EDQUOT: "disk quota exceeded",
+}
+
+
+@pytest.mark.parametrize("room", [0, 5000])  # nothing fits / the disk fills during torch.save
+@pytest.mark.parametrize("err", list(REASONS))
+def test_a_failed_write_names_the_file_and_why_and_leaves_nothing(tmp_path, monkeypatch, err, room):
+    dest = tmp_path / "run.pt"
+    torch_save({"old": 1}, dest)  # a previous file stays as it was
+    before = dest.read_bytes()
+    _fill_at(monkeypatch, err, room)
+    for write in (lambda: torch_save(RUN, dest), lambda: write_json(dest, {"a": [1] * 10_000})):
+        with pytest.raises(OSError) as info:
+            write()
+        assert info.value.errno == err  # torch's own RuntimeError ("unexpected pos") does not escape
+        text = str(info.value)
+        assert f"could not write {dest}: {REASONS[err]}" in text and "Nothing was left behind" in text
+        assert dest.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["run.pt"]
+    monkeypatch.undo()
+    torch_save(RUN, tmp_path / "again.pt")  # a rerun writes the whole file, the bytes of a clean save
+    torch_save(RUN, tmp_path / "clean.pt")
+    assert md5sum(tmp_path / "again.pt") == md5sum(tmp_path / "clean.pt")
+    assert torch.equal(
+        torch.load(tmp_path / "again.pt", weights_only=True)["activations"], RUN["activations"]
+    )
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_a_real_full_device_gives_the_same_error(tmp_path, monkeypatch):
+    # /dev/full fails every write with ENOSPC in the kernel, buffered flushes included
+    import ibcore._io
+
+    real_open = open
+    monkeypatch.setattr(ibcore._io, "open", lambda p, m="r": real_open("/dev/full", m), raising=False)
+    for obj in ({"a": torch.arange(10)}, RUN):  # under the buffer size, and above it
+        with pytest.raises(OSError, match=f"could not write {tmp_path / 'run.pt'}: no space left") as info:
+            torch_save(obj, tmp_path / "run.pt")
+        assert info.value.errno == errno.ENOSPC
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_no_room_for_the_temporary_file_is_said_in_words(tmp_path, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("ibcore._io.tempfile.mkstemp", full)
+    with pytest.raises(OSError, match=f"could not write {tmp_path / 'x.json'}: no space left"):
+        write_json(tmp_path / "x.json", {})
+
+
+def test_torch_save_writes_the_same_bytes_every_time(tmp_path):
+    for name in ("a.pt", "b.pt", "a.pt"):  # the temporary file's random name is not in the file
+        torch_save(RUN, tmp_path / name)
+    assert md5sum(tmp_path / "a.pt") == md5sum(tmp_path / "b.pt")

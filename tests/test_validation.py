@@ -175,3 +175,90 @@ def test_scale_safe_moments_are_torchs_own_for_ordinary_data():
     x = torch.from_numpy(np.random.default_rng(1).standard_normal((100, 4)))
     mean, std = scale_safe_moments(x)
     assert torch.equal(mean, x.mean(0)) and torch.equal(std, x.std(0))  # bit for bit
+
+
+# --------------------------------------------------------------------------- issue 25 classes
+
+READERS = {
+    "as_tensor": lambda v: as_tensor(v, "x"),
+    "as_2d": lambda v: as_2d(v, "x"),
+    "check_labels": lambda v: check_labels(v, "x"),
+    "as_groups": lambda v: as_groups(v, "x"),
+    "check_xy": lambda v: check_xy(v, v, names=("x", "y"))[0],
+}
+
+
+@pytest.mark.parametrize("reader", list(READERS))
+def test_pandas_frames_and_series_are_read_as_their_values(reader):
+    pd = pytest.importorskip("pandas")
+    labels = np.array([3, 1, 1, 2, 3])
+    frame = pd.DataFrame({"a": labels, "b": labels * 2}, index=[9, 8, 7, 6, 5])  # the index is ignored
+    series = pd.Series(labels, index=list("vwxyz"), name="unit")
+    fn = READERS[reader]
+    for obj, arr in ((series, labels), (frame, frame.to_numpy())):
+        if reader == "check_labels" and obj is frame:
+            continue  # labels are 1-D
+        assert torch.equal(fn(obj).cpu(), fn(arr).cpu())
+
+
+def test_pandas_values_get_the_strict_checks_after_conversion():
+    pd = pytest.importorskip("pandas")
+    with pytest.raises(
+        TypeError, match="x must be a torch.Tensor or numpy.ndarray .* DataFrame that numpy reads as objects"
+    ):
+        as_2d(pd.DataFrame({"a": [1.0, 2.0], "b": ["u", "v"]}))
+    with pytest.raises(ValueError, match="x contains 1 NaN"):
+        as_2d(pd.Series([1.0, None, 2.0]))
+    with pytest.raises(TypeError, match="got a Series of complex dtype"):
+        as_2d(pd.Series([1 + 1j, 2j]))
+    with pytest.raises(TypeError, match="got a dict that numpy reads as objects"):  # not array-like
+        as_2d({"a": 1})
+    scipy_sparse = pytest.importorskip("scipy.sparse")
+    with pytest.raises(TypeError, match=r"x is a scipy.sparse csr_matrix.* x.toarray\(\)"):
+        as_2d(scipy_sparse.csr_matrix(np.eye(3)))
+
+
+@pytest.mark.parametrize("reader", list(READERS))
+def test_masked_entries_are_refused_never_read(reader):
+    data = np.arange(8.0).reshape(4, 2) if reader != "check_labels" else np.arange(4)
+    fn = READERS[reader]
+    assert torch.equal(fn(np.ma.masked_array(data)).cpu(), fn(data).cpu())  # nothing masked: the data
+    mask = np.zeros(data.shape, dtype=bool)
+    mask[2] = True
+    rows = "in 1 of its 4 row"
+    with pytest.raises(
+        ValueError, match=f"x is a masked array with {mask.sum()} masked value.* {rows}.*keep ="
+    ):
+        fn(np.ma.masked_array(data, mask=mask))
+
+
+@pytest.mark.parametrize("reader", list(READERS))
+@pytest.mark.parametrize("dtype", [">f8", ">f4", ">i8", ">u2"])
+def test_big_endian_arrays_are_read_as_their_values(reader, dtype):
+    data = np.array([[3, 1], [1, 2], [5, 5], [0, 7]]) if reader != "check_labels" else np.array([3, 1, 5, 0])
+    fn = READERS[reader]
+    assert torch.equal(fn(data.astype(dtype)).cpu(), fn(data.astype(dtype[1:])).cpu())
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda: torch.eye(3).to_sparse(), "x is a sparse tensor .*sparse_coo.* x.to_dense"),
+        (lambda: torch.empty(3, 2, device="meta"), r"x is a meta tensor \(shape \(3, 2\) without values"),
+    ],
+)
+@pytest.mark.parametrize("reader", list(READERS))
+def test_tensors_without_plain_values_are_refused_naming_the_argument(reader, make, match):
+    with pytest.raises(TypeError, match=match):
+        READERS[reader](make())
+
+
+def test_a_3d_layer_says_how_it_was_read():
+    acts, labels = np.random.default_rng(0).random((300, 3)), np.arange(300) % 2
+    with pytest.raises(
+        ValueError,
+        match=r"labels has 300 labels, expected 3 .*read as 300 epochs x 3 samples x 1 unit .*pass it as 2-D",
+    ):
+        as_layer_batch(acts[:, :, None], labels)
+    with pytest.raises(ValueError, match=r"labels has 2 labels, expected 300 \(one per sample\)$"):
+        as_layer_batch(acts, labels[:2])  # 2-D: the plain message

@@ -32,17 +32,28 @@ class DecisionResult(NamedTuple):
     i_yl: Any
 
 
-def _predictions(outputs: Any, device: str | torch.device | None) -> tuple[torch.Tensor, bool]:
+def _predictions(
+    outputs: Any, device: str | torch.device | None, name: str = "outputs"
+) -> tuple[torch.Tensor, bool]:
     """Predicted classes as int64 (B, N) and whether the input was batched (3-D)."""
-    if isinstance(outputs, (list, tuple)):
-        outputs = as_tensor(outputs, "outputs")  # refuses ragged, complex and string lists
-    if isinstance(outputs, (np.ndarray, torch.Tensor)) and outputs.ndim == 1:
-        t = check_labels(outputs, "outputs", device=device)  # predicted class indices
+    if not isinstance(outputs, (np.ndarray, torch.Tensor)):
+        # lists, pandas: the shared reading rules (no complex, strings or ragged rows), so that a
+        # 1-D Series is read as class indices like a 1-D array
+        outputs = as_tensor(outputs, name)
+    if outputs.ndim == 1:
+        t = check_labels(outputs, name, device=device)  # predicted class indices
         return t[None], False
-    t = as_2d(outputs, "outputs", device=device, dtype=None, allow_batch=True)
+    t = as_2d(outputs, name, device=device, dtype=None, allow_batch=True)
     batched = t.ndim == 3
     if not batched:
         t = t[None]
+    if t.shape[-1] == 1:
+        raise ValueError(
+            f"{name} has one column (shape {tuple(outputs.shape)}): the argmax of a single score is "
+            "always class 0, so both estimates would be 0. Pass scores of shape (N, C) with C >= 2 "
+            "classes, or the predicted classes as a 1-D array of shape (N,); for one logit of a "
+            "binary classifier, (logit > 0).astype(int)[:, 0] or np.hstack([-logit, logit])"
+        )
     # argmax returns the first maximal index: ties go to the lowest class index
     return torch.argmax(t, dim=-1), batched
 
@@ -69,7 +80,8 @@ def mi_decision_rule(
     outputs : array or tensor, shape (N, C), (B, N, C) or (N,)
         Network outputs (logits, probabilities or any scores; only their argmax is used) for
         N samples and C classes, optionally for B epochs of a recorded run; or 1-D predicted
-        class indices (integers). 2-D input is always read as scores.
+        class indices (integers). 2-D input is always read as scores, of C >= 2 classes (one
+        column is refused: its argmax is always 0).
     labels : array or tensor, shape (N,), optional
         True integer class labels (the same for every epoch). ``None``: no I(Y; L-hat).
     unit : {"nats", "bits"}, default "nats"
@@ -84,7 +96,8 @@ def mi_decision_rule(
     Raises
     ------
     ValueError
-        Wrong ndim, empty or NaN/inf outputs, non-integer 1-D predictions, labels whose
+        Wrong ndim, empty or NaN/inf outputs, scores with one column (their argmax is always
+        class 0: pass 1-D predicted classes instead), non-integer 1-D predictions, labels whose
         length is not N, unknown ``unit``.
 
     Notes
@@ -156,7 +169,7 @@ class DecisionRule:
 
     def estimate(self, x: Any, y: Any) -> float:
         """Plug-in I(X; argmax y) in nats, x read as discrete (rows grouped by equality)."""
-        pred, _ = _predictions(y, self.device)
+        pred, _ = _predictions(y, self.device, "y")
         groups = as_groups(x, "x", n=pred.shape[1], device=pred.device)
         return float(mi_decision_rule(pred[0], groups, device=self.device).i_yl)
 

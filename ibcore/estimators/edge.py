@@ -244,6 +244,15 @@ def mi_edge(
     Discrete data: with ``epsilon`` below the smallest gap between distinct values every value
     has its own bucket, every base estimate equals the plug-in MI and so does the ensemble.
 
+    **Ties** need no jitter here, unlike the kNN estimators (:mod:`ibcore.estimators.knn`, which
+    warn with a ``TiedSamplesWarning``), and none is warned about: tied values (exact zeros of ReLU
+    units, saturated or quantized units, binary inputs) share a bucket, and a jitter far below the
+    bucket width moves no value across the randomly shifted grid. Measured: x ReLU-ed in
+    ``gaussian_pair(2000, 0.9, seed=0)`` (52 % exact zeros) gave 0.5187 nats with and without
+    noise of 1e-10 and 1e-6 standard deviations; the 4096 12-bit inputs of the SZT task against a
+    3-unit tanh layer of them (as in :func:`~ibcore.estimators.knn.mi_ksg`), 1.843 both ways.
+    Repeated rows are counted as samples, as by every estimator.
+
     Simplifications with respect to the paper and its code: H1 acts on the raw (standardized)
     coordinates, not on random projections (the code's default "p-stable" hashing); the widths
     follow a fixed rule, not the code's collision-balancing search or nearest-neighbour

@@ -470,3 +470,61 @@ def test_kde_of_a_layer_far_wider_than_the_noise_is_log_n():
     assert r.i_xl.lower == pytest.approx(math.log(N), abs=1e-12)
     h_y = -sum(p * math.log(p) for p in np.bincount(LABELS) / N if p > 0)
     assert r.i_yl.upper == pytest.approx(h_y, abs=1e-12)
+
+
+# ------------------------------------------------------------------------- issue 25: containers
+
+
+def _outcome(fn, data):
+    """What an estimator says: its numbers (namedtuples and bounds flattened), or its error."""
+
+    def numbers(v):
+        if isinstance(v, (int, float, np.floating)):
+            return [float(v)]
+        if hasattr(v, "_asdict"):
+            v = v._asdict().values()
+        elif hasattr(v, "__dataclass_fields__"):
+            v = [getattr(v, f) for f in v.__dataclass_fields__]
+        return [x for item in v for x in numbers(item)] if v is not None else [None]
+
+    try:
+        return numbers(fn(data))
+    except (TypeError, ValueError) as err:
+        return (type(err), str(err))
+
+
+@pytest.mark.parametrize("form", ["DataFrame", "big-endian", "masked, nothing masked"])
+@pytest.mark.parametrize("name", ALL)
+def test_other_containers_of_the_same_numbers_give_the_same_answer(name, form):
+    pd = pytest.importorskip("pandas")
+    data = {
+        "DataFrame": pd.DataFrame(X, columns=["u", "v"]),
+        "big-endian": X.astype(">f8"),
+        "masked, nothing masked": np.ma.masked_array(X, mask=np.zeros_like(X, dtype=bool)),
+    }[form]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # short MINE fits may say they diverged
+        assert _outcome(ESTIMATORS[name], data) == _outcome(ESTIMATORS[name], X)
+
+
+@pytest.mark.parametrize(
+    ("form", "match"),
+    [
+        ("masked entries", "is a masked array with 1 masked value"),
+        ("sparse tensor", r"is a sparse tensor .*to_dense\(\)"),
+        ("meta tensor", "is a meta tensor"),
+    ],
+)
+@pytest.mark.parametrize("name", ALL)
+def test_masked_entries_and_tensors_without_values_are_refused(name, form, match):
+    if form == "masked entries":
+        mask = np.zeros_like(X, dtype=bool)
+        mask[5, 1] = True
+        data = np.ma.masked_array(X, mask=mask)
+    elif form == "sparse tensor":
+        data = torch.from_numpy(X).to_sparse()
+    else:
+        data = torch.empty(X.shape, dtype=torch.float64, device="meta")
+    err = ValueError if form == "masked entries" else TypeError
+    with pytest.raises(err, match=match):
+        ESTIMATORS[name](data)

@@ -270,3 +270,11 @@ def test_power_of_two_rescaling_changes_no_bin():
     for scale in (2.0**126, 2.0**-120):  # float32: near the top of its range; tiny normals
         r = mi_binning(layer * np.float32(scale), labels, n_bins=9)
         assert r == mi_binning(layer, labels, n_bins=9)
+
+
+def test_a_one_epoch_layer_given_as_3d_says_how_it_was_read():
+    # issue 25: (N, d, 1) is read as N epochs of d samples; the error says so
+    acts, labels = np.random.default_rng(0).random((300, 3)), np.arange(300) % 2
+    with pytest.raises(ValueError, match=r"read as 300 epochs x 3 samples x 1 unit .*\(N, units\)"):
+        mi_binning(acts[:, :, None], labels)
+    assert mi_binning(acts[:, :, None].reshape(300, -1), labels) == mi_binning(acts, labels)

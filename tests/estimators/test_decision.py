@@ -7,7 +7,7 @@ import pytest
 import torch
 from sklearn.metrics import mutual_info_score
 
-from ibcore.estimators.decision import mi_decision_rule
+from ibcore.estimators.decision import DecisionRule, mi_decision_rule
 from ibcore.ground_truth import discrete_entropy
 
 
@@ -98,3 +98,32 @@ def test_bad_inputs_raise():
         mi_decision_rule(np.zeros((2, 3, 4, 5)))
     with pytest.raises(ValueError, match="unit"):
         mi_decision_rule(np.zeros((4, 2)), unit="dits")
+
+
+def test_one_column_of_scores_is_refused():
+    # issue 25: the argmax of one column is always class 0, which gave (0.0, 0.0) silently
+    y = np.arange(40) % 2
+    logit = np.random.default_rng(4).standard_normal((40, 1))
+    for call in (
+        lambda: mi_decision_rule(logit, y),
+        lambda: mi_decision_rule(np.stack([logit] * 3), y),  # (B, N, 1)
+        lambda: DecisionRule().estimate_layer(np.stack([logit] * 3), x=None, y=y),
+    ):
+        with pytest.raises(ValueError, match=r"outputs has one column .*always class 0.* 1-D array"):
+            call()
+    with pytest.raises(ValueError, match=r"y has one column \(shape \(40, 1\)\)"):
+        DecisionRule().estimate(y, logit)
+    # the ways out the message names give the binary classifier's numbers
+    want = mi_decision_rule((logit > 0).astype(int)[:, 0], y)
+    assert mi_decision_rule(np.hstack([-logit, logit]), y) == pytest.approx(want, abs=1e-12)
+
+
+def test_pandas_predictions_and_scores_are_read_like_arrays():
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(5)
+    out, y = rng.standard_normal((60, 3)), rng.integers(0, 3, 60)
+    pred = out.argmax(axis=1)
+    want = mi_decision_rule(out, y)
+    assert mi_decision_rule(pd.DataFrame(out), pd.Series(y)) == pytest.approx(want, abs=1e-12)
+    # a Series of predicted classes is 1-D class indices, not one column of scores
+    assert mi_decision_rule(pd.Series(pred), y) == pytest.approx(want, abs=1e-12)

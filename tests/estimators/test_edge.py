@@ -2,6 +2,7 @@
 
 import itertools
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -128,3 +129,19 @@ def test_grid_indices_beyond_int64_keep_distinct_values_apart():
     x, y, _ = gaussian_pair(300, 0.5, seed=4)
     assert mi_edge(x, y, epsilon=1e-30) == pytest.approx(math.log(300), abs=1e-12)
     assert mi_edge(x, y, epsilon=1e-30, n_buckets=10**15) == pytest.approx(math.log(300), abs=1e-12)
+
+
+def test_ties_need_no_jitter_and_give_no_warning():
+    # issue 25: tied values share a bucket, so a jitter far below the width changes nothing
+    x, y, _ = gaussian_pair(2000, 0.9, seed=0)
+    relu = np.maximum(x, 0.0)  # 52 % exact zeros
+    bits = ((np.arange(4096)[:, None] >> np.arange(12)) & 1).astype(float)  # the SZT inputs
+    rng = np.random.default_rng(0)
+    layer = np.tanh(bits @ rng.standard_normal((12, 3)) + 0.1 * rng.standard_normal((4096, 3)))
+    for a, b in ((relu, y), (bits, layer)):
+        noise = np.random.default_rng(1).standard_normal(a.shape) * a.std(axis=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            raw = mi_edge(a, b, device="cpu")
+        for jitter in (1e-10, 1e-6):
+            assert mi_edge(a + jitter * noise, b, device="cpu") == raw

@@ -1,8 +1,10 @@
 # ibstudy: two commands on a fresh clone.
 #   make book   - set up .venv, execute every notebook at the `default` profile, build the book
-#   make test   - set up .venv, run pytest + doctests + nbval, lint, and build the book at `smoke`
+#   make test   - set up .venv, run pytest + doctests + nbval (natively and under two other CPU
+#                 kernel choices), lint, and build the book at `smoke`
 # More: make run PROFILE=smoke|default|paper, make notebook NB=00_information_plane PROFILE=smoke,
-#       make references (regenerate the nbval references), make bench, make lint, make lock, make clean.
+#       make pytest-kernels KERNELS=native|avx2|sse42, make references (regenerate the nbval
+#       references), make bench, make lint, make lock, make clean.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -27,12 +29,12 @@ endif
 unexport MPLBACKEND
 export PYTHONHASHSEED := 0
 
-.PHONY: all install book book-smoke run notebook test pytest lint lock references bench scorecard clean distclean help
+.PHONY: all install book book-smoke run notebook test pytest pytest-kernels lint lock references bench scorecard clean distclean help
 
 all: book
 
 help:
-	@sed -n '1,6p' Makefile
+	@sed -n '1,7p' Makefile
 
 # --- set-up -------------------------------------------------------------------------------------
 # torch first, pinned: a CPU wheel here; a bare `torch` requirement would pull GBs of CUDA builds.
@@ -41,7 +43,7 @@ TORCH_PIN := torch==2.13.0
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON_SYS) -m venv $(VENV)
 	$(PY) -m pip install --quiet "$(TORCH_PIN)"
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[test,book]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[test,book,dask]"
 	touch $@
 
 install: $(STAMP)
@@ -52,7 +54,7 @@ lock:
 	test -x $(PY) || $(PYTHON_SYS) -m venv $(VENV)
 	$(PY) -m pip install --quiet "pip-tools>=7"
 	echo "$(TORCH_PIN)" > $(VENV)/torch-pin.txt
-	$(VENV)/bin/pip-compile --quiet --extra test --extra book --strip-extras --unsafe-package torch \
+	$(VENV)/bin/pip-compile --quiet --extra test --extra book --extra dask --strip-extras --unsafe-package torch \
 	  -c $(VENV)/torch-pin.txt --annotation-style line --no-emit-index-url --no-emit-find-links \
 	  --output-file constraints.txt pyproject.toml
 	@echo "constraints.txt regenerated: commit it, then rebuild the venv (make distclean install)"
@@ -94,12 +96,31 @@ scorecard: $(STAMP)
 
 # --- tests ------------------------------------------------------------------------------------
 # pytest (tests and ibcore's doctests, see pyproject.toml) with nbval re-executing the smoke
-# references, then lint, then the book built from smoke executions with `make book`'s flags.
+# references, once per CPU kernel choice of tests/cpu_kernels.py: natively, then as a machine
+# without AVX-512 (avx2) and an old one without AVX (sse42) would compute (MKL, oneDNN, ATen,
+# OpenBLAS and numpy told to take those kernels; pytest's header shows what each took, and a
+# choice that did not take effect fails the pass). Each non-native pass trains the smoke
+# notebooks' runs afresh in a runs folder of its own. Then lint, then the book built from smoke
+# executions with `make book`'s flags.
+KERNEL_CHOICES ?= native avx2 sse42
+PYTEST_SUITE := -m "not slow" --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg \
+  --nbval-cell-timeout 600 -p no:cacheprovider
 test: $(STAMP)
-	IBCORE_PROGRESS=0 $(PY) -m pytest -m "not slow" --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg \
-	  --nbval-cell-timeout 600 -p no:cacheprovider
+	for k in $(KERNEL_CHOICES); do $(MAKE) --no-print-directory pytest-kernels KERNELS=$$k; done
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory book-smoke
+
+# The suite under one kernel choice: make pytest-kernels KERNELS=avx2
+KERNELS ?= native
+pytest-kernels: $(STAMP)
+	@echo "--- pytest, CPU kernels: $(KERNELS)"
+	if [ "$(KERNELS)" = native ]; then \
+	  IBCORE_PROGRESS=0 $(PY) -m pytest $(PYTEST_SUITE); \
+	else \
+	  rm -rf "$(IBCORE_CACHE)/kernels-$(KERNELS)"; \
+	  env $$($(PY) tests/cpu_kernels.py --env $(KERNELS)) IBSTUDY_KERNELS=$(KERNELS) \
+	    IBCORE_RUNS_DIR="$(IBCORE_CACHE)/kernels-$(KERNELS)/runs" IBCORE_PROGRESS=0 $(PY) -m pytest $(PYTEST_SUITE); \
+	fi
 
 pytest: $(STAMP)
 	$(PY) -m pytest -m "not slow" -p no:cacheprovider --ignore=tests/notebooks

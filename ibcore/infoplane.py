@@ -292,28 +292,49 @@ def _results_local(jobs: list[_Job], n_jobs: int) -> Iterator[dict[str, Any]]:
     yield from parallel(delayed(_run_layer_job)(j.estimator, j.acts, j.x, j.y, threads) for j in jobs)
 
 
+def _same(t: torch.Tensor) -> torch.Tensor:
+    """A cluster task that returns its input: data the scheduler can compute again if lost."""
+    return t
+
+
 def _results_dask(jobs: list[_Job], client: Any) -> Iterator[dict[str, Any]]:
     """Results in job order from a dask.distributed cluster: one task per job.
 
-    Each run's inputs and labels and each recorded layer are sent to the cluster once
-    (``client.scatter``), however many estimators use them. Torch threads are left as the
-    workers set them (dask's nanny starts worker processes with ``OMP_NUM_THREADS=1``).
+    Each run's inputs and labels and each recorded layer are sent to the cluster once, however
+    many estimators use them, as the result of a task of their own (not ``client.scatter``:
+    scattered data die with the worker that holds them, while a task's result is computed again
+    from the task the scheduler keeps). Torch threads are left as the workers set them (dask's
+    nanny starts worker processes with ``OMP_NUM_THREADS=1``). A worker that dies mid-job is
+    replaced by its nanny and the job runs again (on it or another worker); a job the cluster
+    gives up on (``KilledWorker``), or that is cancelled (``client.restart()``), raises a
+    ``RuntimeError`` naming it: never a partial frame.
     """
-    sent: dict[int, Any] = {}
+    from concurrent.futures import CancelledError
 
-    def scatter(t: torch.Tensor) -> Any:
-        if id(t) not in sent:
-            sent[id(t)] = client.scatter(t)
-        return sent[id(t)]
+    from distributed import KilledWorker
 
+    tensors = {id(t): t for j in jobs for t in (j.acts, j.x, j.y)}
+    sent = {key: client.submit(_same, t, pure=False) for key, t in tensors.items()}
     futures = [
         client.submit(
-            _run_layer_job, j.estimator, scatter(j.acts), scatter(j.x), scatter(j.y), None, pure=False
+            _run_layer_job, j.estimator, sent[id(j.acts)], sent[id(j.x)], sent[id(j.y)], None, pure=False
         )
         for j in jobs
     ]
-    for fut in futures:
-        yield fut.result()
+    for job, fut in zip(jobs, futures, strict=True):
+        try:
+            yield fut.result()
+        except (KilledWorker, CancelledError) as err:
+            # the cluster lost the job; an estimator's own error is not caught here and reaches
+            # the caller as raised
+            client.cancel(futures)
+            raise RuntimeError(
+                f"the dask cluster lost the job of estimator {job.name!r}, seed {job.seed}, layer "
+                f"{job.layer!r} ({type(err).__name__}: {err}); no frame is returned. A job whose "
+                "worker dies on every try (out of memory?) is given up after "
+                "distributed.scheduler.allowed-failures retries; rerun information_plane once the "
+                "cluster is healthy"
+            ) from err
 
 
 def _frame(job: _Job, cols: Mapping[str, Any]) -> pd.DataFrame:

@@ -1,5 +1,7 @@
 """Shared test set-up: caches in a per-test folder, a one-thread option, and the opt-in gpu marker."""
 
+import os
+
 import pytest
 import torch
 
@@ -33,3 +35,29 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "gpu" in item.keywords:
             item.add_marker(skip)
+
+
+def pytest_configure(config):
+    """Say which CPU kernels this run uses; under a requested choice, fail if one did not take effect.
+
+    ``make test`` runs the suite natively and under the other kernel choices of
+    ``tests/cpu_kernels.py`` (``IBSTUDY_KERNELS`` names the choice): a setting that a library
+    ignored would make such a pass a silent re-run of the native one.
+    """
+    import cpu_kernels
+
+    name = os.environ.get("IBSTUDY_KERNELS", "native")
+    if name not in cpu_kernels.CHOICES:
+        raise pytest.UsageError(f"IBSTUDY_KERNELS={name!r}: choose one of {sorted(cpu_kernels.CHOICES)}")
+    seen = cpu_kernels.report()
+    problems = cpu_kernels.check(name, seen)
+    if problems:
+        raise pytest.UsageError(f"kernel choice {name!r} is not in effect: " + "; ".join(problems))
+    config.stash[_KERNELS] = cpu_kernels.describe(name, seen)
+
+
+def pytest_report_header(config):
+    return config.stash[_KERNELS].splitlines()
+
+
+_KERNELS = pytest.StashKey[str]()

@@ -1,5 +1,8 @@
 """The information-plane computation over recorded runs, and the plots drawn from it."""
 
+import logging
+import os
+import signal
 from types import SimpleNamespace
 
 import matplotlib
@@ -139,15 +142,76 @@ def test_n_jobs_gives_the_same_frame_in_the_same_order():
     assert list(workers.estimator.unique()) == list(PARALLEL_ESTIMATORS)
 
 
-def test_a_dask_cluster_gives_the_same_frame():
+@pytest.fixture
+def cluster():
+    """A real dask cluster of two worker processes (one thread each), each under a nanny.
+
+    Function-scoped: a test that kills a worker leaves the next one a fresh cluster.
+    """
     distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as lc,
+        distributed.Client(lc) as client,
+    ):
+        client.wait_for_workers(2)
+        yield client
+
+
+def test_a_dask_cluster_of_worker_processes_gives_the_same_frame(cluster):
+    pids = set(cluster.run(os.getpid).values())
+    assert len(pids) == 2 and os.getpid() not in pids  # two separate worker processes
     runs = [fake_run(seed=s, n=128) for s in (0, 1)]
     here = information_plane(runs, PARALLEL_ESTIMATORS, progress=False)
-    with distributed.Client(
-        processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None
-    ) as client:
-        on_cluster = information_plane(runs, PARALLEL_ESTIMATORS, progress=False, client=client)
+    on_cluster = information_plane(runs, PARALLEL_ESTIMATORS, progress=False, client=cluster)
+    # row for row: binning and kNN counts are exact; KDE's float64 sums of 128 terms in a worker
+    # (one torch thread) and here differ by reordering only, ~1e-15 of values of a few nats
     pd.testing.assert_frame_equal(here, on_cluster, check_exact=False, rtol=0, atol=1e-12)
+
+
+class _KillsItsWorker:
+    """Binning that kills the worker process running it: on the first call only, or on every call.
+
+    A marker file tells the first call from a retry across processes (a killed worker's nanny
+    starts a new process, which knows nothing of the old one).
+    """
+
+    name = "binning"
+
+    def __init__(self, marker, always=False):
+        self.marker, self.always, self.inner = str(marker), always, Binning()
+
+    def estimate_layer(self, acts, *, x, y):
+        if self.always or not os.path.exists(self.marker):
+            with open(self.marker, "w"):
+                pass
+            os.kill(os.getpid(), signal.SIGKILL)
+        return self.inner.estimate_layer(acts, x=x, y=y)
+
+
+def test_a_worker_killed_mid_run_is_replaced_and_the_frame_completes(cluster, tmp_path):
+    runs = [fake_run(seed=s, n=128) for s in (0, 1)]
+    here = information_plane(runs, {"binning": Binning()}, progress=False)
+    dies_once = _KillsItsWorker(tmp_path / "killed")
+    on_cluster = information_plane(runs, {"binning": dies_once}, progress=False, client=cluster)
+    assert (tmp_path / "killed").exists()  # a worker did die mid-run
+    pd.testing.assert_frame_equal(here, on_cluster)  # binning counts: exact
+
+
+def test_a_job_the_cluster_gives_up_on_raises_instead_of_a_partial_frame(cluster, tmp_path):
+    import dask
+
+    always_dies = _KillsItsWorker(tmp_path / "k", always=True)
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        pytest.raises(RuntimeError, match=r"dask cluster lost the job of estimator 'binning', seed 0"),
+    ):
+        information_plane(fake_run(seed=0, n=64), {"binning": always_dies}, progress=False, client=cluster)
 
 
 @pytest.mark.parametrize(

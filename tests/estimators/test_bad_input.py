@@ -156,8 +156,9 @@ def test_bool_options_must_be_bool(name, call):
 # Extreme scales. Each of these is invariant under x -> a x: exact equality is expected for the
 # estimators that only compare values (binning on the data's own range, EDGE after standardizing,
 # the decision rule, the adaptive quantizer) because the scaling is undone exactly (a power-of-two
-# rescaling, or a standard deviation computed without overflow). MINE computes in float32, whose
-# range holds 1e30 and 1e-30.
+# rescaling, or a standard deviation computed without overflow) or undone up to rounding that
+# only moves a value lying within ~1e-16 of a bin edge. MINE (float32, whose range holds 1e30 and
+# 1e-30) is tested against its own spread below.
 SCALE_INVARIANT = {
     "mi_binning": (lambda x: mi_binning(x, LABELS), (1e160, 1e-170, 1e300)),
     "mi_binning adaptive": (lambda x: mi_binning(x, LABELS, mode="adaptive"), (1e300, 1e-300)),
@@ -165,7 +166,6 @@ SCALE_INVARIANT = {
     "mi_edge": (lambda x: mi_edge(x, Y), (1e160, 1e-170)),
     "mi_decision_rule": (lambda x: mi_decision_rule(x, LABELS), (1e300, 1e-300)),
     "mi_ksg isotropic": (lambda x, a=1.0: mi_ksg(x, Y * a, k=3), (1e154, 1e-160)),
-    "mi_mine": (lambda x: mi_mine(x, Y, **FAST_MINE).estimate, (1e30, 1e-30)),
 }
 
 
@@ -179,6 +179,21 @@ def test_scale_invariant_estimators_hold_at_extreme_scales(name, scale):
         assert fn(X * scale, scale) == fn(X)  # max-norm neighbours: exact under a common scale
         return
     assert fn(X * scale) == pytest.approx(fn(X), rel=1e-6, abs=1e-9)  # exact up to float32 rounding
+
+
+@pytest.mark.parametrize("scale", [1e30, 1e-30])
+def test_mine_is_scale_invariant_next_to_its_own_spread(scale):
+    # MINE standardises its inputs in float32, then trains: the standardised data of X * a equal
+    # those of X up to float32 rounding (~1e-7), which the training carries into the estimate by
+    # an amount that depends on the CPU's kernels (measured: up to 5e-7 nats under AVX-512, AVX2
+    # and SSE kernels, while the estimate moves by ~0.02 nats from one seed to the next). A scale
+    # that reached the critic (overflow, saturation, lost standardisation) moves it by the order
+    # of that seed spread, so the test allows 1 % of it: 400x the kernels' rounding, and far
+    # below any real dependence on the scale.
+    runs = [mi_mine(X, Y, seed=s, **FAST_MINE).estimate for s in range(4)]
+    spread = float(np.std(runs, ddof=1))
+    assert spread > 1e-3  # the seeds do differ, so the bound below is not 0
+    assert mi_mine(X * scale, Y, **FAST_MINE).estimate == pytest.approx(runs[0], abs=0.01 * spread)
 
 
 @pytest.mark.parametrize("scale", [1e200, 1e-200])

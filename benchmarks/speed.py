@@ -29,8 +29,9 @@ import time
 
 import pandas as pd
 
+from ibcore import KDE, Binning, Renyi
 from ibcore import benchmark as bench
-from ibcore.infoplane import IXL, IYL, KDE, Binning, Renyi
+from ibcore.interface import IXL, IYL
 
 KSG_SETTINGS = [(10_000, 4), (100_000, 4), (10_000, 1), (100_000, 1), (10_000, 8)]
 RENYI_SIZES = [256, 512, 1024, 2048]

@@ -5,10 +5,10 @@ available, else CPU) and returns nats; every estimator object follows the one in
 :mod:`ibcore.interface`. See the README for a tour.
 """
 
-from ibcore._device import resolve_device
+from ibcore._device import resolve_device, torch_threads
 from ibcore.estimators import *  # noqa: F401,F403
 from ibcore.estimators import __all__ as _estimator_names
 from ibcore.interface import Bounds, LayerEstimator, MIEstimator
 
 __version__ = "0.2.0"
-__all__ = ["resolve_device", "MIEstimator", "LayerEstimator", "Bounds", *_estimator_names]
+__all__ = ["resolve_device", "torch_threads", "MIEstimator", "LayerEstimator", "Bounds", *_estimator_names]

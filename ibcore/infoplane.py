@@ -48,13 +48,7 @@ from ibcore.estimators.sample_propagation import SamplePropagation, mi_sample_pr
 from ibcore.interface import IXL, IYL, LayerEstimator, MIEstimator
 
 __all__ = [
-    "IXL",
-    "IYL",
-    "Binning",
-    "KDE",
-    "DecisionRule",
     "PairwiseMI",
-    "Renyi",
     "as_layer_estimator",
     "recorded_selection",
     "information_plane",

@@ -29,16 +29,17 @@ import pandas as pd
 import torch
 from torch import nn
 
-from ibcore._device import resolve_device, torch_threads
+from ibcore._device import resolve_device
 from ibcore._progress import progress_bar
 from ibcore._validation import as_2d, check_choice, check_int
+from ibcore.estimators.renyi import subsample_index
 from ibcore.estimators.sample_propagation import mi_sample_propagation
 from ibcore.interface import IXL
-from ibcore.models import MLP, GaussianNoise, _ConvNet, set_noise
+from ibcore.models import MLP, ConvNet, GaussianNoise, set_noise
+from ibcore.summary import LN2
 
 __all__ = [
     "SP_COLUMNS",
-    "torch_threads",
     "input_subsample",
     "layer_maps",
     "hidden_layer_index",
@@ -53,7 +54,6 @@ __all__ = [
 SP_COLUMNS = ("seed", "layer", "layer_index", "epoch", "beta", IXL, "stderr", "n_inputs")
 """Columns of :func:`sp_information`'s frame (values in nats)."""
 
-_LN2 = float(np.log(2.0))
 _SP_KINDS = ("mlp", "mnist_cnn", "cifar10_convnet")
 
 
@@ -70,9 +70,7 @@ def input_subsample(n: int, size: int | None, *, seed: int = 0) -> torch.Tensor:
     n = check_int(n, "n", minimum=1)
     if size is None or size >= n:
         return torch.arange(n)
-    size = check_int(size, "size", minimum=1)
-    g = torch.Generator().manual_seed(check_int(seed, "seed", minimum=0))
-    return torch.sort(torch.randperm(n, generator=g)[:size]).values
+    return subsample_index(n, check_int(size, "size", minimum=1), check_int(seed, "seed", minimum=0))
 
 
 def _check_weights(run: Any) -> None:
@@ -107,7 +105,7 @@ def layer_maps(model: nn.Module) -> list[nn.Module]:
     _check_additive({"noise_mode": sorted(modes - {"additive"})[0]} if modes - {"additive"} else {})
     if isinstance(model, MLP):
         return [nn.Sequential(block.linear, block.act) for block in _hidden_blocks(model)]
-    if isinstance(model, _ConvNet):
+    if isinstance(model, ConvNet):
         maps: list[nn.Module] = [nn.Identity()]  # on flattened images: T_0 = X + Z_0, (N, C H W)
         for i, block in enumerate(_hidden_blocks(model)):
             kept = [m for key, m in block.named_children() if key not in ("dropout", "noise")]
@@ -386,12 +384,12 @@ def compression_vs_clustering(
     for (seed, layer), g in merged.groupby(["seed", "layer"], sort=False):
         g = g.sort_values("epoch")
         ep = g["epoch"].to_numpy()
-        v = g[quantity].to_numpy() / _LN2
+        v = g[quantity].to_numpy() / LN2
         c = g[measure].to_numpy()
         run_max = np.maximum.accumulate(v)
         b = int(np.argmax(run_max - v))  # bottom of the largest dip
         p = int(np.argmax(v[: b + 1]))  # its running peak (first epoch reaching it)
-        se = g["stderr"].to_numpy() / _LN2 if "stderr" in g else None
+        se = g["stderr"].to_numpy() / LN2 if "stderr" in g else None
         t_min = int(ep[int(np.argmin(c))])
         rows.append(
             {

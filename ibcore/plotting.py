@@ -14,7 +14,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib import colors
 
-from ibcore.infoplane import IXL, IYL
+from ibcore.interface import IXL, IYL
 from ibcore.summary import LN2, mean_over_seeds
 
 __all__ = [
@@ -22,7 +22,6 @@ __all__ = [
     "plot_information_plane_grid",
     "plot_mi_over_epochs",
     "plot_history",
-    "LN2",
 ]
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ibcore._validation import check_choice, check_positive
-from ibcore.infoplane import IXL, IYL
+from ibcore.interface import IXL, IYL
 
 __all__ = [
     "LN2",

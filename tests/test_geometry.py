@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import torch
 
+from ibcore import Binning
 from ibcore.geometry import GEOMETRY_COLUMNS, Geometry, geometry_frame, layer_geometry, saturated_fraction
-from ibcore.infoplane import Binning, information_plane
+from ibcore.infoplane import information_plane
 
 
 def brute_force(a, y):

@@ -135,6 +135,27 @@ def test_mi_grid_hits_its_target_and_the_sample_correlation(mi, d):
         gt.rho_for_mi(-1.0, 1)
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda n: gt.gaussian_pair_with_mi(n, 1, 1.0),
+        lambda n: gt.gaussian_pair_with_mi(10, n, 1.0),
+        lambda n: gt.sparse_gaussians(n, 3),
+        lambda n: gt.student_t_pair(n, 1, 1),
+        lambda n: gt.uniform_noise_pair(n),
+        lambda n: gt.rho_for_mi(1.0, n),
+    ],
+)
+def test_sample_sizes_and_dimensions_are_checked_as_everywhere_in_ibcore(call):
+    # the shared _validation.check_int: a wrong type is a TypeError, a value below 1 a ValueError
+    with pytest.raises(TypeError, match="must be an integer, got float 3.0"):
+        call(3.0)
+    with pytest.raises(TypeError, match="must be an integer, got bool"):
+        call(True)
+    with pytest.raises(ValueError, match="must be >= 1, got 0"):
+        call(0)
+
+
 def test_mi_grid_keeps_its_noise_beyond_float64_rounding_of_rho():
     # 25 nats on one pair: rho rounds to 1.0, but y must stay x plus noise of std e^-25
     x, y, true = gt.gaussian_pair_with_mi(20000, 1, 25.0, seed=0)

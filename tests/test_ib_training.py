@@ -10,15 +10,11 @@ import torch
 
 from ibcore import AAMINE
 from ibcore._device import torch_threads
-from ibcore.ib_training import (
-    LayerwiseNet,
+from ibcore.ib_training import noise_sweep, quantisation, run_method
+from ibcore.models import LayerwiseNet, elad_convnet, elad_mlp
+from ibcore.training import (
     accuracy,
-    elad_convnet,
-    elad_mlp,
     features,
-    noise_sweep,
-    quantisation,
-    run_method,
     train_end_to_end,
     train_layerwise,
     train_readout,

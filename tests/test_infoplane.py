@@ -15,7 +15,9 @@ import pytest
 import torch
 
 import ibcore
-from ibcore.infoplane import IXL, IYL, KDE, Binning, DecisionRule, PairwiseMI, information_plane
+from ibcore.estimators import KDE, Binning, DecisionRule
+from ibcore.infoplane import PairwiseMI, information_plane
+from ibcore.interface import IXL, IYL
 from ibcore.plotting import plot_information_plane, plot_information_plane_grid, plot_mi_over_epochs
 
 

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 import torch
 
+from ibcore import torch_threads
 from ibcore.estimators.sample_propagation import mi_sample_propagation
 from ibcore.geometry import geometry_frame
-from ibcore.infoplane import IXL
+from ibcore.interface import IXL
 from ibcore.models import MLP, MNISTCNN, set_noise
 from ibcore.noisy import (
     class_cosine_similarity,
@@ -23,7 +24,6 @@ from ibcore.noisy import (
     layer_maps,
     sp_information,
     subsample_run,
-    torch_threads,
 )
 from ibcore.training import TrainConfig, train_and_record
 

@@ -8,7 +8,7 @@ import pytest
 
 from ibcore.estimators.binning import mi_binning
 from ibcore.estimators.kde import mi_kde
-from ibcore.infoplane import IXL
+from ibcore.interface import IXL
 from ibcore.sensitivity import bin_width_sweep, dpi_violations, kde_variance_sweep
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ibcore.infoplane import IXL, IYL
+from ibcore.interface import IXL, IYL
 from ibcore.summary import LN2, compresses, layer_summary, mean_over_seeds
 
 

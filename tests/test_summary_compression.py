@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ibcore.infoplane import IXL
+from ibcore.interface import IXL
 from ibcore.summary import LN2, compression_table, seed_statistics
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from ibcore._device import torch_threads
-from ibcore._validation import as_2d, as_tensor, check_int, check_labels, check_positive
+from ibcore._validation import as_2d, as_tensor, check_int, check_labels, check_positive, check_xy
 from ibcore.interface import IXL, IYL
 
 __all__ = ["Renyi", "entropy_renyi", "joint_entropy_renyi", "mi_renyi", "renyi_kernel_width"]
@@ -28,13 +28,26 @@ _ROW_BLOCK_ELEMENTS = 1 << 22  # rows x N distances per block in the k-NN width 
 _BATCH_ELEMENTS = 1 << 24
 
 
-def _as_samples(x: Any, name: str, device: str | torch.device | None) -> torch.Tensor:
-    """(N, ...) samples as a float64 (N, D) tensor; ndim > 2 (e.g. conv maps) is flattened."""
+def _flattened(x: Any, name: str) -> Any:
+    """(N, ...) samples with ndim > 2 (e.g. conv maps) flattened to (N, D); lists read as tensors."""
     if isinstance(x, (list, tuple)):
         x = as_tensor(x, name)  # the shared reading rules: no complex, strings or ragged rows
     if isinstance(x, (np.ndarray, torch.Tensor)) and x.ndim > 2:
         x = x.reshape(x.shape[0], -1)
-    return as_2d(x, name, device=device, dtype=torch.float64)
+    return x
+
+
+def _as_samples(x: Any, name: str, device: str | torch.device | None) -> torch.Tensor:
+    """(N, ...) samples as a float64 (N, D) tensor; ndim > 2 (e.g. conv maps) is flattened."""
+    return as_2d(_flattened(x, name), name, device=device, dtype=torch.float64)
+
+
+def _as_pair(x: Any, y: Any, device: str | torch.device | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Paired (N, ...) samples as float64 (N, Dx), (N, Dy) tensors on one device (:func:`check_xy`).
+
+    x is read whole before y, so that of two bad inputs x is the one reported.
+    """
+    return check_xy(_as_samples(x, "x", device), _flattened(y, "y"), device=device)
 
 
 def _check_alpha(alpha: Any) -> float:
@@ -279,10 +292,7 @@ def entropy_renyi(
 def _pair_grams(
     x: Any, y: Any, sigma_x: Any, sigma_y: Any, k: int, device: str | torch.device | None
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    tx = _as_samples(x, "x", device)
-    ty = _as_samples(y, "y", tx.device if device is None else device)
-    if tx.shape[0] != ty.shape[0]:
-        raise ValueError(f"x has {tx.shape[0]} rows, y has {ty.shape[0]}: they must hold the same samples")
+    tx, ty = _as_pair(x, y, device)
     ax = _normalized_gram(tx, _resolve_sigma(tx, sigma_x, "sigma_x", k))
     ay = _normalized_gram(ty, _resolve_sigma(ty, sigma_y, "sigma_y", k))
     return ax, ay
@@ -497,12 +507,7 @@ class Renyi:
 
     def estimate(self, x: Any, y: Any) -> float:
         """:func:`mi_renyi` of x and y in nats, on the subsample's rows when ``n_subsample`` is set."""
-        tx = _as_samples(x, "x", self.device)
-        ty = _as_samples(y, "y", tx.device if self.device is None else self.device)
-        if tx.shape[0] != ty.shape[0]:
-            raise ValueError(
-                f"x has {tx.shape[0]} rows, y has {ty.shape[0]}: they must hold the same samples"
-            )
+        tx, ty = _as_pair(x, y, self.device)
         idx = subsample_index(tx.shape[0], self.n_subsample, self.seed).to(tx.device)
         return mi_renyi(tx[idx], ty[idx], device=self.device, **self._options())
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy import special, stats
 
+from ibcore._validation import check_int
 from ibcore.ground_truth._gauss import correlated_cov, gaussian_mi, gaussian_pair
 
 __all__ = [
@@ -30,18 +31,6 @@ __all__ = [
 ]
 
 
-def _check_n(n: int) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be an int >= 1, got {n!r}")
-    return int(n)
-
-
-def _check_dim(d: int, name: str, minimum: int = 1) -> int:
-    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {d!r}")
-    return int(d)
-
-
 # --------------------------------------------------------------------------------------------
 # Gaussians with a chosen MI (the grid up to 10 nats) and sparse correlation
 # --------------------------------------------------------------------------------------------
@@ -50,7 +39,7 @@ def rho_for_mi(mi: float, d: int) -> float:
 
     .. math:: -\tfrac d2 \log(1 - \rho^2) = I \iff \rho = \sqrt{1 - e^{-2I/d}}
     """
-    d = _check_dim(d, "d")
+    d = check_int(d, "d", minimum=1)
     if not np.isfinite(mi) or mi < 0:
         raise ValueError(f"mi must be a finite number >= 0, got {mi!r}")
     return float(np.sqrt(-np.expm1(-2.0 * mi / d)))
@@ -68,7 +57,7 @@ def gaussian_pair_with_mi(
     falls below float64's resolution of x itself and y is a copy whichever way it is computed. The
     returned truth is ``mi`` itself.
     """
-    n, d = _check_n(n), _check_dim(d, "d")
+    n, d = check_int(n, "n", minimum=1), check_int(d, "d", minimum=1)
     rho = rho_for_mi(mi, d)
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((n, d))
@@ -84,11 +73,11 @@ def sparse_gaussians(
     The other coordinates are independent noise (the "sparse interaction" Gaussians of Czyz et al.
     2023): true MI = -n_correlated/2 log(1 - rho^2), whatever ``dim``.
     """
-    dim = _check_dim(dim, "dim")
-    m = min(_check_dim(n_correlated, "n_correlated"), dim)
+    dim = check_int(dim, "dim", minimum=1)
+    m = min(check_int(n_correlated, "n_correlated", minimum=1), dim)
     rhos = np.zeros(dim)
     rhos[:m] = rho
-    return gaussian_pair(_check_n(n), rhos, seed=seed)
+    return gaussian_pair(check_int(n, "n", minimum=1), rhos, seed=seed)
 
 
 # --------------------------------------------------------------------------------------------
@@ -126,9 +115,11 @@ def student_t_pair(
     The scale matrix is the random correlation matrix of :func:`correlated_gaussians` (same seed,
     same matrix). Heavy tails: for dof <= 2 the variance is infinite.
     """
-    n = _check_n(n)
+    n = check_int(n, "n", minimum=1)
     rng = np.random.default_rng(seed)
-    cov = correlated_cov(_check_dim(dim_x, "dim_x"), _check_dim(dim_y, "dim_y"), strength, rng)
+    cov = correlated_cov(
+        check_int(dim_x, "dim_x", minimum=1), check_int(dim_y, "dim_y", minimum=1), strength, rng
+    )
     true = student_t_mi(cov, dim_x, dof)
     z = rng.multivariate_normal(np.zeros(dim_x + dim_y), cov, size=n)
     w = rng.chisquare(dof, size=(n, 1))
@@ -158,7 +149,7 @@ def uniform_noise_pair(n: int, *, width: float = 0.5, seed: int = 0) -> tuple[np
     """Sample X ~ U(0, 1), Y = X + U(0, width); 1+1 dimensions."""
     true = uniform_noise_mi(width)
     rng = np.random.default_rng(seed)
-    x = rng.uniform(0, 1, size=(_check_n(n), 1))
+    x = rng.uniform(0, 1, size=(check_int(n, "n", minimum=1), 1))
     return x, x + rng.uniform(0, width, size=x.shape), true
 
 

@@ -30,6 +30,15 @@ loop and the public drivers).
 from __future__ import annotations
 
 from ibcore.training.config import RecordedRun, TrainConfig
+from ibcore.training.layerwise import (
+    LayerwiseResult,
+    accuracy,
+    features,
+    train_end_to_end,
+    train_layerwise,
+    train_readout,
+    weight_norms,
+)
 from ibcore.training.loop import train_and_record, train_seeds
 from ibcore.training.penalties import orthonormality
 from ibcore.training.recording import ActivationRecorder, record_activations
@@ -47,4 +56,11 @@ __all__ = [
     "train_and_record",
     "train_seeds",
     "orthonormality",
+    "LayerwiseResult",
+    "train_layerwise",
+    "train_readout",
+    "train_end_to_end",
+    "features",
+    "accuracy",
+    "weight_norms",
 ]

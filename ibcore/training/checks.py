@@ -1,6 +1,6 @@
 """Data checks: training and evaluation data as validated CPU tensors that fit the model.
 
-:func:`as_tensor` accepts torch tensors and numpy arrays; :func:`as_data` turns a pair ``(x, y)``
+:func:`wrap_tensor` accepts torch tensors and numpy arrays; :func:`as_data` turns a pair ``(x, y)``
 into finite float32 inputs of shape (N, ...) and int64 class labels >= 0; and
 :func:`check_data_for_model` checks them against the network (input shape, number of outputs), so
 that a mismatch fails before training with a message that names both sides.
@@ -16,10 +16,10 @@ from torch import nn
 
 from ibcore._validation import as_2d, check_labels
 
-__all__ = ["as_tensor", "as_data", "check_data_for_model"]
+__all__ = ["wrap_tensor", "as_data", "check_data_for_model"]
 
 
-def as_tensor(x: Any, name: str) -> torch.Tensor:
+def wrap_tensor(x: Any, name: str) -> torch.Tensor:
     """``x`` as a detached torch tensor (numpy arrays are wrapped, not copied); ``TypeError`` otherwise."""
     if isinstance(x, torch.Tensor):
         return x.detach()
@@ -30,7 +30,7 @@ def as_tensor(x: Any, name: str) -> torch.Tensor:
 
 def _as_inputs(x: Any, name: str) -> torch.Tensor:
     """Inputs as a finite float32 CPU tensor of shape (N, ...); 1-D becomes (N, 1)."""
-    t = as_tensor(x, name)
+    t = wrap_tensor(x, name)
     if t.ndim <= 2:
         return as_2d(t, name, device="cpu", dtype=torch.float32)
     if t.shape[0] == 0 or t.numel() == 0:

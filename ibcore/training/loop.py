@@ -8,11 +8,8 @@ the networks under their seeds, and reading and writing the run cache.
 
 Progress lost on a kill is bounded by time: checkpoints are written every ``checkpoint_every_s``
 seconds of training (5 s by default) and at every recorded epoch, so a killed run loses less than
-``checkpoint_every_s`` seconds plus the epoch in flight. The previous checkpoint is kept beside
-the newest (``checkpoint.prev.pt``). On resume the newest checkpoint whose file and recordings
-(``rec/<epoch>.pt``) read back whole is used; damaged or missing parts are reported in one
-warning and discarded, and when no checkpoint is usable training starts again from epoch 0 -
-never from damaged data.
+``checkpoint_every_s`` seconds plus the epoch in flight. Reading and writing checkpoints and
+recordings, and resuming from them, is :mod:`ibcore.training._checkpoint`.
 """
 
 from __future__ import annotations
@@ -33,14 +30,14 @@ import torch
 from torch import nn
 
 from ibcore._device import resolve_device
-from ibcore._io import torch_save, write_json
+from ibcore._io import write_json
 from ibcore._paths import runs_dir
 from ibcore._progress import progress_bar
 from ibcore._validation import check_bool, check_int, check_positive
 from ibcore.models import build_model
+from ibcore.training._checkpoint import HISTORY, cuda_index, restore, save_recording, write_checkpoint
 from ibcore.training.cache import (
     cleanup_work,
-    describe_load_error,
     fingerprint,
     hash_payload,
     ibcore_version,
@@ -55,18 +52,12 @@ from ibcore.training.recording import check_layer_names
 
 __all__ = ["train_and_record", "train_seeds"]
 
-_HISTORY = ("epoch", "train_loss", "train_acc", "eval_loss", "eval_acc")
-
 
 def _shuffle_generator(seed: int) -> torch.Generator:
     """The dedicated mini-batch-order generator: seeded from (seed, 1), not the init stream."""
     g = torch.Generator()
     g.manual_seed(int(np.random.SeedSequence([seed, 1]).generate_state(1, dtype=np.uint64)[0] >> 1))
     return g
-
-
-def _cuda_index(device: torch.device) -> int:
-    return device.index if device.index is not None else torch.cuda.current_device()
 
 
 def _check_finite_storage(recs: list[dict[str, torch.Tensor]], dtype_name: str, epoch: int) -> None:
@@ -82,180 +73,6 @@ def _check_finite_storage(recs: list[dict[str, torch.Tensor]], dtype_name: str, 
                     stacklevel=4,
                 )
                 return
-
-
-_CHECKPOINT_KEYS = ("format", "epoch", "engine", "gens", "cpu_rng", "cuda_rng", "history", "recorded", "wall")
-
-
-def _check_checkpoint(ck: Any, n_seeds: int, n_epochs: int, n_hist: int, record_at: set[int]) -> None:
-    """Raise ValueError unless ``ck`` is a complete checkpoint of this training (nothing is changed)."""
-    if not isinstance(ck, dict) or any(k not in ck for k in _CHECKPOINT_KEYS):
-        have = sorted(ck) if isinstance(ck, dict) else type(ck).__name__
-        raise ValueError(f"incomplete checkpoint (has {have})")
-    if ck["format"] != FORMAT:
-        raise ValueError(f"checkpoint format {ck['format']}, this ibcore writes {FORMAT}")
-    epoch = ck["epoch"]
-    if isinstance(epoch, bool) or not isinstance(epoch, int) or not 0 <= epoch <= n_epochs:
-        raise ValueError(f"checkpoint epoch {epoch!r} outside 0..{n_epochs}")
-    hist = ck["history"]
-    if not isinstance(hist, torch.Tensor) or tuple(hist.shape) != (n_seeds, epoch + 1, n_hist):
-        got = tuple(hist.shape) if isinstance(hist, torch.Tensor) else type(hist).__name__
-        raise ValueError(f"checkpoint history has shape {got}, expected {(n_seeds, epoch + 1, n_hist)}")
-    gens = ck["gens"]
-    if not isinstance(gens, list) or len(gens) != n_seeds:
-        raise ValueError(f"checkpoint holds {len(gens) if isinstance(gens, list) else '?'} generator states")
-    if not all(isinstance(g, torch.Tensor) and g.dtype == torch.uint8 for g in [*gens, ck["cpu_rng"]]):
-        raise ValueError("checkpoint RNG states are not byte tensors")
-    if not isinstance(ck["recorded"], list) or not all(
-        isinstance(e, int) and 0 <= e <= epoch for e in ck["recorded"]
-    ):
-        raise ValueError("checkpoint's list of recorded epochs is damaged")
-    missing = sorted(e for e in record_at if e <= epoch and e not in ck["recorded"])
-    if missing:
-        raise ValueError(f"checkpoint at epoch {epoch} lacks the recorded epochs {missing}")
-
-
-def _read_recording(
-    path: Path, n_seeds: int, layers: list[str], n_eval: int
-) -> list[dict[str, torch.Tensor]]:
-    """One recorded epoch, checked: n_seeds dicts of every layer's (n_eval, ...) activations."""
-    rec = torch.load(path, map_location="cpu", weights_only=True)
-    ok = isinstance(rec, list) and len(rec) == n_seeds
-    ok = ok and all(
-        isinstance(r, dict)
-        and set(r) == set(layers)
-        and all(isinstance(t, torch.Tensor) and t.ndim >= 1 and t.shape[0] == n_eval for t in r.values())
-        for r in rec
-    )
-    if not ok:
-        raise ValueError("not the recording of this run (wrong seeds, layers or sizes)")
-    return rec
-
-
-def _read_weights(path: Path, n_seeds: int) -> list[dict[str, torch.Tensor]]:
-    """One epoch's recorded weights, checked: n_seeds state_dicts of tensors."""
-    wts = torch.load(path, map_location="cpu", weights_only=True)
-    ok = isinstance(wts, list) and len(wts) == n_seeds
-    ok = ok and all(isinstance(w, dict) and all(isinstance(t, torch.Tensor) for t in w.values()) for w in wts)
-    if not ok:
-        raise ValueError("not the recorded weights of this run (wrong seeds or contents)")
-    return wts
-
-
-def _save_recording(
-    rec_dir: Path | None,
-    epoch: int,
-    recs: list[dict[str, torch.Tensor]],
-    wts: list[dict[str, torch.Tensor]] | None,
-) -> None:
-    """Write one recorded epoch (and its weights, when kept) to the run's work folder."""
-    if rec_dir is None:
-        return
-    rec_dir.mkdir(parents=True, exist_ok=True)
-    if wts is not None:  # written first: a recording on disk implies its weights are there too
-        torch_save(wts, rec_dir / f"{epoch:08d}.weights.pt")
-    torch_save(recs, rec_dir / f"{epoch:08d}.pt")
-
-
-def _discard(paths: list[Path], rec_dir: Path | None) -> None:
-    for path in paths:
-        path.unlink(missing_ok=True)
-    if rec_dir is not None:
-        shutil.rmtree(rec_dir, ignore_errors=True)
-
-
-def _load_states(ck: dict[str, Any], engine: Any, gens: list[torch.Generator], device: torch.device) -> None:
-    """Put the checkpoint's engine and RNG states in place, all or nothing."""
-    cuda = device.type == "cuda"
-    before = (
-        copy.deepcopy(engine.state_dict()),
-        [g.get_state() for g in gens],
-        torch.get_rng_state(),
-        torch.cuda.get_rng_state(_cuda_index(device)) if cuda else None,
-    )
-    try:
-        engine.load_state_dict(ck["engine"])
-        for g, state in zip(gens, ck["gens"], strict=True):
-            g.set_state(state)
-        torch.set_rng_state(ck["cpu_rng"])
-        if cuda and ck["cuda_rng"] is not None:
-            torch.cuda.set_rng_state(ck["cuda_rng"], _cuda_index(device))
-    except Exception:  # nothing of a damaged state stays behind
-        engine.load_state_dict(before[0])
-        for g, state in zip(gens, before[1], strict=True):
-            g.set_state(state)
-        torch.set_rng_state(before[2])
-        if cuda:
-            torch.cuda.set_rng_state(before[3], _cuda_index(device))
-        raise
-
-
-def _restore(
-    engine: Any,
-    gens: list[torch.Generator],
-    device: torch.device,
-    work_dir: Path,
-    n_epochs: int,
-    layers: list[str],
-    n_eval: int,
-    record_at: set[int],
-    record_weights: bool = False,
-) -> dict[str, Any] | None:
-    """Load the newest usable checkpoint of ``work_dir`` (engine, RNGs); ``None``: start from epoch 0.
-
-    A checkpoint is usable when its file and every recording it lists read back whole and fit
-    this run. Damaged parts are named in one warning and deleted; engine and RNGs are left
-    untouched unless a usable checkpoint is loaded (the returned dict, with its recordings under
-    ``"recorded_data"``).
-    """
-    n_seeds = len(gens)
-    ck_path, prev_path, rec_dir = (
-        work_dir / "checkpoint.pt",
-        work_dir / "checkpoint.prev.pt",
-        work_dir / "rec",
-    )
-    problems: list[str] = []
-    for path in (ck_path, prev_path):
-        if not path.exists():
-            continue
-        try:
-            ck = torch.load(path, map_location="cpu", weights_only=True)
-            _check_checkpoint(ck, n_seeds, n_epochs, len(_HISTORY) - 1, record_at)
-            recs, wts = {}, {}
-            for e in ck["recorded"]:
-                rec_path = rec_dir / f"{e:08d}.pt"
-                try:
-                    recs[e] = _read_recording(rec_path, n_seeds, layers, n_eval)
-                    if record_weights:
-                        rec_path = rec_dir / f"{e:08d}.weights.pt"
-                        wts[e] = _read_weights(rec_path, n_seeds)
-                except Exception as err:
-                    raise ValueError(
-                        f"its recording rec/{rec_path.name} is {describe_load_error(err)}"
-                    ) from None
-            _load_states(ck, engine, gens, device)
-        except Exception as err:
-            problems.append(f"{path.name}: {describe_load_error(err)}")
-            continue
-        if problems:
-            warnings.warn(
-                f"damaged training state in {work_dir} ({'; '.join(problems)}): discarded it, "
-                f"resuming from {path.name} at epoch {ck['epoch']}",
-                RuntimeWarning,
-                stacklevel=4,
-            )
-            if path == prev_path:
-                os.replace(prev_path, ck_path)
-        return {**ck, "recorded_data": recs, "weights_data": wts}
-    if problems:
-        warnings.warn(
-            f"damaged training state in {work_dir} ({'; '.join(problems)}): discarded it and the "
-            "recordings, training again from epoch 0",
-            RuntimeWarning,
-            stacklevel=4,
-        )
-        _discard([ck_path, prev_path], rec_dir)
-    return None
 
 
 def _train_loop(
@@ -279,7 +96,7 @@ def _train_loop(
     record_at = set(int(e) for e in cfg.epochs())
     gens = [_shuffle_generator(s) for s in seeds]
     # history[s, epoch] = (train_loss, train_acc, eval_loss, eval_acc): one tensor, cheap to checkpoint
-    history = torch.full((len(seeds), cfg.n_epochs + 1, len(_HISTORY) - 1), float("nan"), dtype=torch.float64)
+    history = torch.full((len(seeds), cfg.n_epochs + 1, len(HISTORY) - 1), float("nan"), dtype=torch.float64)
     recorded: dict[int, list[dict[str, torch.Tensor]]] = {}
     weights: dict[int, Any] = {}  # per recorded epoch: state_dicts per seed (cfg.record_weights) or None
     cuda = device.type == "cuda"
@@ -294,7 +111,7 @@ def _train_loop(
     ) -> list[dict[str, float]]:
         history[:, epoch] = torch.stack([t.detach().double().cpu() for t in (*tr, *ev)], dim=1)
         return [
-            dict(zip(_HISTORY, [epoch, *history[i, epoch].tolist()], strict=True)) for i in range(len(seeds))
+            dict(zip(HISTORY, [epoch, *history[i, epoch].tolist()], strict=True)) for i in range(len(seeds))
         ]
 
     def record(epoch: int) -> None:
@@ -302,7 +119,7 @@ def _train_loop(
         _check_finite_storage(recs, cfg.activation_dtype, epoch)
         recorded[epoch] = recs
         weights[epoch] = engine.final_states() if cfg.record_weights else None
-        _save_recording(rec_dir, epoch, recs, weights[epoch])
+        save_recording(rec_dir, epoch, recs, weights[epoch])
 
     def checkpoint(epoch: int) -> None:
         state = {
@@ -311,19 +128,17 @@ def _train_loop(
             "engine": engine.state_dict(),
             "gens": [g.get_state() for g in gens],
             "cpu_rng": torch.get_rng_state(),
-            "cuda_rng": torch.cuda.get_rng_state(_cuda_index(device)) if cuda else None,
+            "cuda_rng": torch.cuda.get_rng_state(cuda_index(device)) if cuda else None,
             "history": history[:, : epoch + 1].clone(),
             "recorded": sorted(recorded),
             "wall": wall_before + time.perf_counter() - t0,
             "resumed": resumed,
         }
-        if ck_path.exists():  # keep the previous checkpoint: a damaged newest one is not the end
-            os.replace(ck_path, prev_path)
-        torch_save(state, ck_path)
+        write_checkpoint(state, ck_path, prev_path)
 
     ck = None
     if work_dir is not None:
-        ck = _restore(
+        ck = restore(
             engine, gens, device, work_dir, cfg.n_epochs, layers, x_ev.shape[0], record_at, cfg.record_weights
         )
     if ck is not None:
@@ -394,7 +209,7 @@ def _assemble(
     weights = None
     if cfg.record_weights:
         weights = [out["weights"][int(e)][i] for e in epochs]
-    hist = pd.DataFrame(out["history"][i].numpy(), columns=list(_HISTORY[1:]))
+    hist = pd.DataFrame(out["history"][i].numpy(), columns=list(HISTORY[1:]))
     hist.insert(0, "epoch", np.arange(len(hist), dtype=np.int64))
     return RecordedRun(
         config=cfg.to_dict(),
@@ -450,7 +265,7 @@ def _default_layers(model: nn.Module, layers: Sequence[str] | None) -> list[str]
 
 
 def _cuda_devices(device: torch.device) -> list[int]:
-    return [_cuda_index(device)] if device.type == "cuda" else []
+    return [cuda_index(device)] if device.type == "cuda" else []
 
 
 # --------------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from torch import nn
 
 from ibcore._device import resolve_device
 from ibcore._validation import check_bool, check_int
-from ibcore.training.checks import as_tensor
+from ibcore.training.checks import wrap_tensor
 
 __all__ = ["ActivationRecorder", "record_activations", "check_layer_names"]
 
@@ -205,7 +205,7 @@ def record_activations(
     """
     layers = check_layer_names(model, layers)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
-    xt = as_tensor(x, "x")
+    xt = wrap_tensor(x, "x")
     if xt.ndim == 0 or xt.shape[0] == 0:
         raise ValueError(f"x must hold at least one sample along its first axis, got shape {tuple(xt.shape)}")
     dev = _model_device(model) if device is None else resolve_device(device)

@@ -261,9 +261,9 @@ def test_mine_runs_on_cuda():
     ],
 )
 def test_failure_rule(train0, evals, why):
-    from ibcore.estimators.neural import _failure
+    from ibcore.estimators.neural._dv import failure
 
-    got = _failure(np.array([train0, 0.0]), np.array(evals))
+    got = failure(np.array([train0, 0.0]), np.array(evals))
     if why is None:
         assert got is None
     else:

@@ -67,7 +67,7 @@ _executed/$(PROFILE)/%.ipynb: notebooks/%.ipynb $(STAMP) $(wildcard ibcore/*.py 
 	mv _executed/.partial/$(PROFILE)-$(@F) $@
 
 run: $(EXECUTED)
-	$(PY) -m ibcore.scorecard --profile $(PROFILE)
+	$(PY) -m ibcore.study.scorecard --profile $(PROFILE)
 
 notebook: _executed/$(PROFILE)/$(NB).ipynb
 
@@ -75,7 +75,7 @@ notebook: _executed/$(PROFILE)/$(NB).ipynb
 book: PROFILE = default
 book: $(STAMP)
 	$(MAKE) --no-print-directory run PROFILE=default
-	$(PY) -m ibcore.bookgen --profile default --executed _executed/default --book book
+	$(PY) -m ibcore.study.bookgen --profile default --executed _executed/default --book book
 	$(VENV)/bin/jupyter-book build book --keep-going -W -n
 	@echo "book: open book/_build/html/index.html"
 
@@ -87,12 +87,12 @@ book-smoke: $(STAMP)
 	$(MAKE) --no-print-directory run PROFILE=smoke
 	rm -rf $(SMOKE_BOOK) && mkdir -p $(SMOKE_BOOK)
 	cp book/_config.yml book/_toc.yml book/*.md book/references.bib $(SMOKE_BOOK)/
-	$(PY) -m ibcore.bookgen --profile smoke --executed _executed/smoke --book $(SMOKE_BOOK)
+	$(PY) -m ibcore.study.bookgen --profile smoke --executed _executed/smoke --book $(SMOKE_BOOK)
 	$(VENV)/bin/jupyter-book build $(SMOKE_BOOK) --keep-going -W -n --quiet
 	@echo "smoke book: $(SMOKE_BOOK)/_build/html/index.html"
 
 scorecard: $(STAMP)
-	$(PY) -m ibcore.scorecard --profile $(PROFILE)
+	$(PY) -m ibcore.study.scorecard --profile $(PROFILE)
 
 # --- tests ------------------------------------------------------------------------------------
 # pytest (tests and ibcore's doctests, see pyproject.toml) with nbval re-executing the smoke
@@ -133,7 +133,7 @@ references: $(STAMP)
 	$(MAKE) --no-print-directory run PROFILE=smoke
 	mkdir -p tests/notebooks
 	for nb in $(NOTEBOOKS); do cp _executed/smoke/$$nb.ipynb tests/notebooks/$$nb.ipynb; done
-	$(PY) -m ibcore.bookgen --strip-reference tests/notebooks/*.ipynb
+	$(PY) -m ibcore.study.bookgen --strip-reference tests/notebooks/*.ipynb
 
 bench: $(STAMP)
 	IBCORE_PROGRESS=0 $(PY) benchmarks/speed.py

@@ -65,7 +65,7 @@ WARMUP = 64  # samples of the untimed warm-up call
 # --------------------------------------------------------------------------------------------
 def kdtree_ksg(x, y, k: int = 5) -> float:
     """KSG (algorithm 1) with sklearn KDTrees, Chebyshev metric, single-threaded: the usual recipe."""
-    from ibcore.benchmark import kdtree_ksg as anchor
+    from ibcore.evaluation.benchmark import kdtree_ksg as anchor
 
     return anchor(x, y, k=k)
 

@@ -4,7 +4,7 @@ Usage::
 
     python benchmarks/speed.py [--run-epochs 10000] [--quick] [--skip kde,ksg,renyi,parallel]
 
-Every row times ours and the anchor in the same process (see :mod:`ibcore.benchmark`), so the
+Every row times ours and the anchor in the same process (see :mod:`ibcore.evaluation.benchmark`), so the
 ratio holds on a machine other jobs share; the load average is printed before and after.
 
 * KDE over a run: ``information_plane(run, KDE(noise_var=1e-3))`` on chapter 0's recorded run
@@ -30,7 +30,7 @@ import time
 import pandas as pd
 
 from ibcore import KDE, Binning, Renyi
-from ibcore import benchmark as bench
+from ibcore.evaluation import benchmark as bench
 from ibcore.interface import IXL, IYL
 
 KSG_SETTINGS = [(10_000, 4), (100_000, 4), (10_000, 1), (100_000, 1), (10_000, 8)]

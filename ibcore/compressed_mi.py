@@ -13,7 +13,7 @@ for a discrete label Y with class frequencies :math:`p_c` (their Sec. 4).
 
 * :func:`mi_labels` - I(Z;Y) for continuous Z and a discrete label, from entropies;
 * :class:`CompressedMI` - a :class:`~ibcore.interface.LayerEstimator` for
-  :func:`ibcore.infoplane.information_plane`: X through a fitted compressor, each layer through
+  :func:`ibcore.analysis.infoplane.information_plane`: X through a fitted compressor, each layer through
   PCA (or nothing when it is already small) at each recorded epoch, then WKL;
 * :func:`synthetic_benchmark` - estimates on the image pairs with exact MI
   (:mod:`ibcore.ground_truth.images`), on codes and on raw images;

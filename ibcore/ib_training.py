@@ -156,11 +156,11 @@ def quantisation(layer: Any, *, saturation_eps: float = 0.01) -> dict[str, float
     """How quantised a (tanh) representation (N, d) is: two numbers, larger = more quantised.
 
     ``saturated``: fraction of entries with |a| > 1 - ``saturation_eps`` (units pinned at +-1, so
-    the layer takes few distinct values; :func:`ibcore.geometry.saturated_fraction`);
+    the layer takes few distinct values; :func:`ibcore.analysis.geometry.saturated_fraction`);
     ``nn_gap``: 1 - (mean distance to the nearest other sample) / (mean distance between two
     samples) - near 1 when the samples pile up on a few points, lower for a spread-out cloud.
     """
-    from ibcore.geometry import saturated_fraction
+    from ibcore.analysis.geometry import saturated_fraction
 
     h = torch.as_tensor(layer, dtype=torch.float64)
     if h.ndim != 2 or h.shape[0] < 3:

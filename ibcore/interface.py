@@ -5,11 +5,11 @@ Two small protocols, both structural (anything with the method satisfies them, n
 * :class:`MIEstimator`: ``estimate(x, y) -> float``, I(X;Y) in nats from paired samples of shapes
   (N, dx) and (N, dy). Every estimator class of :mod:`ibcore.estimators` has it (``Binning``,
   ``KDE``, ``DecisionRule``, ``SamplePropagation``, ``MINE``, ``AAMINE``), and so does
-  :class:`ibcore.infoplane.PairwiseMI` wrapping a plain function such as ``mi_ksg``.
+  :class:`ibcore.analysis.infoplane.PairwiseMI` wrapping a plain function such as ``mi_ksg``.
 * :class:`LayerEstimator`: ``estimate_layer(acts, *, x, y) -> {column: array (E,)}``, the
   information-plane coordinates of one layer at E recorded epochs at once, for
-  :func:`ibcore.infoplane.information_plane`. Estimators that can vectorise over epochs (binning,
-  KDE, decision rule) implement it natively; :func:`ibcore.infoplane.as_layer_estimator` turns any
+  :func:`ibcore.analysis.infoplane.information_plane`. Estimators that can vectorise over epochs (binning,
+  KDE, decision rule) implement it natively; :func:`ibcore.analysis.infoplane.as_layer_estimator` turns any
   :class:`MIEstimator` or ``fn(x, y) -> float`` into one.
 
 In both, **x is the conditioning variable and y the representation**: the layer-type estimators

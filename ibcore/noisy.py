@@ -10,8 +10,8 @@ weights at every recorded epoch. From them:
   error - on a fixed subsample of the inputs (:func:`input_subsample`) to bound the cost;
 * :func:`deterministic_twin` records the same weights with the noise switched off
   (:func:`ibcore.models.set_noise`): a :class:`~ibcore.training.RecordedRun` that
-  :func:`ibcore.infoplane.information_plane` (e.g. binning) and
-  :func:`ibcore.geometry.geometry_frame` take as they take any run;
+  :func:`ibcore.analysis.infoplane.information_plane` (e.g. binning) and
+  :func:`ibcore.analysis.geometry.geometry_frame` take as they take any run;
 * :func:`subsample_run` keeps some inputs of a recorded run (for the O(N^2) geometry);
 * :func:`compression_vs_clustering` puts a curve of I(X;T_l) beside a clustering curve (the
   within/between-class distance ratio) per layer: peak and minimum epochs, their lag, and the
@@ -32,11 +32,11 @@ from torch import nn
 from ibcore._device import resolve_device
 from ibcore._progress import progress_bar
 from ibcore._validation import as_2d, check_choice, check_int
+from ibcore.analysis.summary import LN2
 from ibcore.estimators.renyi import subsample_index
 from ibcore.estimators.sample_propagation import mi_sample_propagation
 from ibcore.interface import IXL
 from ibcore.models import MLP, ConvNet, GaussianNoise, set_noise
-from ibcore.summary import LN2
 
 __all__ = [
     "SP_COLUMNS",
@@ -264,7 +264,8 @@ def deterministic_twin(
     Same weights, :func:`~ibcore.models.set_noise` ``(enabled=False)``: every layer is the
     deterministic map of the noisy net. The result is a copy of ``run``
     (:class:`~ibcore.training.RecordedRun`) whose ``activations`` are the twin's, so estimators
-    (:func:`ibcore.infoplane.information_plane`) and :func:`ibcore.geometry.geometry_frame` take it.
+    (:func:`ibcore.analysis.infoplane.information_plane`) and
+    :func:`ibcore.analysis.geometry.geometry_frame` take it.
 
     Parameters
     ----------
@@ -339,7 +340,7 @@ def compression_vs_clustering(
     For each (seed, layer) present in both frames, on the epochs common to both, with
     :math:`v_t` = ``quantity`` in bits and :math:`c_t` = ``measure`` (a clustering measure where
     smaller is tighter, e.g. the within/between-class distance ratio of
-    :func:`ibcore.geometry.geometry_frame`):
+    :func:`ibcore.analysis.geometry.geometry_frame`):
 
     * the largest dip :math:`\max_t (\max_{s \le t} v_s - v_t)`: its running peak
       (``peak epoch`` :math:`t_p`, ``peak``) and its bottom (``bottom epoch`` :math:`t_b`,
@@ -357,7 +358,7 @@ def compression_vs_clustering(
     ----------
     information : pandas.DataFrame
         Columns ``seed, layer, epoch, quantity`` (nats), e.g. :func:`sp_information` or one
-        estimator's rows of :func:`~ibcore.infoplane.information_plane`.
+        estimator's rows of :func:`~ibcore.analysis.infoplane.information_plane`.
     clustering : pandas.DataFrame
         Columns ``seed, layer, epoch, measure``.
     quantity, measure : str

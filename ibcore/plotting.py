@@ -14,8 +14,8 @@ import pandas as pd
 import seaborn as sns
 from matplotlib import colors
 
+from ibcore.analysis.summary import LN2, mean_over_seeds
 from ibcore.interface import IXL, IYL
-from ibcore.summary import LN2, mean_over_seeds
 
 __all__ = [
     "plot_information_plane",

@@ -11,7 +11,7 @@ import torch
 
 import ibcore
 from ibcore import interface
-from ibcore.infoplane import PairwiseMI, as_layer_estimator, information_plane
+from ibcore.analysis.infoplane import PairwiseMI, as_layer_estimator, information_plane
 from ibcore.interface import IXL, IYL, LayerEstimator, MIEstimator
 
 pytestmark = pytest.mark.usefixtures("one_thread")

@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from ibcore import torch_threads
+from ibcore.analysis.geometry import geometry_frame
 from ibcore.estimators.sample_propagation import mi_sample_propagation
-from ibcore.geometry import geometry_frame
 from ibcore.interface import IXL
 from ibcore.models import MLP, MNISTCNN, set_noise
 from ibcore.noisy import (

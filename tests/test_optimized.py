@@ -5,10 +5,10 @@ import sys
 
 CODE = """
 import importlib
-for m in ["ibcore", "ibcore.infoplane", "ibcore.training", "ibcore.data", "ibcore.summary",
-          "ibcore.geometry", "ibcore.plotting", "ibcore.profiles"]:
+for m in ["ibcore", "ibcore.analysis.infoplane", "ibcore.training", "ibcore.data", "ibcore.analysis.summary",
+          "ibcore.analysis.geometry", "ibcore.plotting", "ibcore.study.profiles"]:
     importlib.import_module(m)
-from ibcore import bookgen, scorecard
+from ibcore.study import bookgen, scorecard
 assert scorecard.main(["--profile", "no-such-profile"]) == 1   # builds its argument parser
 assert bookgen.main(["--strip-reference"]) == 0
 print("ok")

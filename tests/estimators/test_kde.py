@@ -187,7 +187,7 @@ def test_tiles_and_class_boundaries_do_not_matter(chunk_size):
 
 def test_equals_saxe_et_al_kde_py_reference():
     # the anchor of benchmarks/: Saxe et al.'s entropy_estimator_kl/_bd and kde_condentropy in numpy
-    from ibcore.benchmark import saxe_kde, synthetic_layer
+    from ibcore.evaluation.benchmark import saxe_kde, synthetic_layer
 
     acts, y = synthetic_layer(300, 6, 3)
     for noise_var in (1e-3, 0.1):
@@ -205,7 +205,7 @@ def test_float32_kernels_agree_with_float64_to_1e_5(noise_var):
     # saturated tanh layers (many exact duplicates, stored in float16 like recorded runs) over
     # epochs, labels in 2 classes: float32 kernel values (relative error ~1e-7) and tile sums
     # added in float64; every inner sum is >= 1, so the logs move by ~1e-7, checked at 1e-5
-    from ibcore.benchmark import synthetic_layer
+    from ibcore.evaluation.benchmark import synthetic_layer
 
     acts, y = synthetic_layer(700, 5, 4, seed=1)
     a = mi_kde(acts, y, noise_var=noise_var, chunk_size=128)
@@ -246,7 +246,7 @@ def test_bad_precision_raises():
 def test_the_answer_does_not_depend_on_the_thread_count():
     # CPU: tiles spread over Python threads, partial sums always added in row-block order; one
     # thread (a worker process, or the GPU's sequential path) must give the same floats
-    from ibcore.benchmark import synthetic_layer
+    from ibcore.evaluation.benchmark import synthetic_layer
 
     acts, y = synthetic_layer(600, 4, 3, seed=2)
     before = torch.get_num_threads()
@@ -267,7 +267,7 @@ def test_the_answer_does_not_depend_on_the_thread_count():
 
 @pytest.mark.gpu
 def test_cuda_matches_cpu():
-    from ibcore.benchmark import synthetic_layer
+    from ibcore.evaluation.benchmark import synthetic_layer
 
     acts, y = synthetic_layer(500, 5, 3, seed=3)
     for precision in ("float64", "float32"):

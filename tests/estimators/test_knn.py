@@ -369,7 +369,7 @@ def test_tree_order_and_threads_give_the_plain_kdtree_answer():
     # N = 5000 splits the queries over 2 threads (>= 2048 rows each); the points are queried in
     # the joint tree's leaf order: the answer must be the plain one-thread KDTree recipe's
     # (the benchmark's anchor) and the torch brute-force one, to rounding of the final mean
-    from ibcore.benchmark import kdtree_ksg
+    from ibcore.evaluation.benchmark import kdtree_ksg
 
     x, y, _ = gaussian_pair(5000, [0.6] * 3, seed=28)
     anchor = kdtree_ksg(x, y, k=5)

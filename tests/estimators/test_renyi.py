@@ -167,7 +167,7 @@ def _run_like(n=120, epochs=3, seed=8):
 def test_layer_estimator_equals_the_pairwise_adapter(opts):
     # Renyi computes S(A_X), S(A_Y) once and batches the epochs; PairwiseMI(mi_renyi) calls
     # mi_renyi epoch by epoch: the same matrices, so the same numbers up to eigvalsh round-off
-    from ibcore.infoplane import PairwiseMI
+    from ibcore.analysis.infoplane import PairwiseMI
 
     acts, x, y = _run_like()
     a = Renyi(**opts).estimate_layer(acts, x=x, y=y)
@@ -178,7 +178,7 @@ def test_layer_estimator_equals_the_pairwise_adapter(opts):
 
 
 def test_subsample_is_fixed_seeded_and_exact_on_its_rows():
-    from ibcore.infoplane import PairwiseMI
+    from ibcore.analysis.infoplane import PairwiseMI
 
     idx = subsample_index(120, 50, seed=4)
     assert idx.shape == (50,) and torch.equal(idx, torch.sort(idx).values) and len(set(idx.tolist())) == 50
@@ -197,7 +197,7 @@ def test_subsample_is_fixed_seeded_and_exact_on_its_rows():
 
 
 def test_information_plane_takes_mi_renyi_as_the_layer_estimator():
-    from ibcore.infoplane import as_layer_estimator
+    from ibcore.analysis.infoplane import as_layer_estimator
 
     est = as_layer_estimator(mi_renyi, n_subsample=64, alpha=1.01)
     assert isinstance(est, Renyi) and est.n_subsample == 64

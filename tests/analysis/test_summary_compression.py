@@ -1,11 +1,11 @@
-"""Per-seed statistics and the compression table of ibcore.summary, on curves worked out by hand."""
+"""Per-seed statistics and the compression table of ibcore.analysis.summary, on curves worked out by hand."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from ibcore.analysis.summary import LN2, compression_table, seed_statistics
 from ibcore.interface import IXL
-from ibcore.summary import LN2, compression_table, seed_statistics
 
 
 def _frame():

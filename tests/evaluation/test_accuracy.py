@@ -1,4 +1,6 @@
-"""ibcore.accuracy: the estimator-accuracy benchmark of appendix A2 (tasks, runs, summaries, recommend)."""
+"""ibcore.evaluation.accuracy: the estimator-accuracy benchmark of appendix A2.
+
+Tasks, runs, summaries, recommend."""
 
 import math
 
@@ -6,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ibcore import accuracy
-from ibcore.accuracy import EstimatorSpec, Task
+from ibcore.evaluation import accuracy
+from ibcore.evaluation.accuracy import EstimatorSpec, Task
 
 SMALL = dict(
     dims=[1, 8],

@@ -1,4 +1,4 @@
-"""Bin-width and KDE-variance sweeps and data-processing-inequality checks (ibcore.sensitivity)."""
+"""Bin-width and KDE-variance sweeps and data-processing-inequality checks (ibcore.analysis.sensitivity)."""
 
 import math
 
@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ibcore.analysis.sensitivity import bin_width_sweep, dpi_violations, kde_variance_sweep
 from ibcore.estimators.binning import mi_binning
 from ibcore.estimators.kde import mi_kde
 from ibcore.interface import IXL
-from ibcore.sensitivity import bin_width_sweep, dpi_violations, kde_variance_sweep
 
 
 def _layer(n=512, d=3, seed=0):

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ibcore.analysis.summary import LN2, compresses, layer_summary, mean_over_seeds
 from ibcore.interface import IXL, IYL
-from ibcore.summary import LN2, compresses, layer_summary, mean_over_seeds
 
 
 def frame(curves, *, estimator="binning"):

@@ -1,6 +1,6 @@
 """Per-layer summaries of an information-plane frame: start, peak, end, drop and dips of a curve.
 
-:func:`ibcore.infoplane.information_plane` returns a long frame with a row per (estimator, seed,
+:func:`ibcore.analysis.infoplane.information_plane` returns a long frame with a row per (estimator, seed,
 layer, epoch) and the coordinates in nats. :func:`layer_summary` turns one estimator's rows into
 a table with a row per layer (network order): where a quantity such as I(X;L) starts, how high
 it gets and when, where it ends, how far it falls from its peak and the largest fall below a
@@ -148,7 +148,7 @@ def layer_summary(
     ----------
     frame : pandas.DataFrame
         Long information-plane frame as returned by
-        :func:`~ibcore.infoplane.information_plane`: columns ``seed, layer, layer_index,
+        :func:`~ibcore.analysis.infoplane.information_plane`: columns ``seed, layer, layer_index,
         epoch``, ``quantity``, the ``end_of`` columns, and ``estimator`` when it holds several
         estimators. Values in nats.
     quantity : str, default ``"I(X;L)"``

@@ -3,7 +3,7 @@ import json
 import pytest
 import torch
 
-from ibcore import profiles
+from ibcore.study import profiles
 
 
 def test_every_notebook_has_all_three_profiles_with_the_same_keys():

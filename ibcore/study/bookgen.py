@@ -1,6 +1,6 @@
 """Glue between papermill's executed notebooks and the jupyter-book build (used by the Makefile).
 
-``python -m ibcore.bookgen --profile default --executed _executed/default --book book``
+``python -m ibcore.study.bookgen --profile default --executed _executed/default --book book``
 
 * copies the executed notebooks into ``book/chapters/`` (the table of contents points there),
 * writes ``book/_generated/status.md``: each notebook with its profile, seed, device and measured
@@ -9,7 +9,7 @@
 * copies MathJax 2.7 from the ``jupyter-server-mathjax`` package into ``book/_mathjax/mathjax`` so
   that math renders offline.
 
-``python -m ibcore.bookgen --strip-reference tests/notebooks/*.ipynb`` removes the volatile
+``python -m ibcore.study.bookgen --strip-reference tests/notebooks/*.ipynb`` removes the volatile
 metadata (timestamps, durations) from nbval reference notebooks, so that they diff cleanly.
 """
 
@@ -21,7 +21,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ibcore import scorecard
+from ibcore.study import scorecard
 
 __all__ = ["notebook_status", "write_status", "write_scorecard", "copy_mathjax", "strip_reference", "main"]
 
@@ -152,7 +152,7 @@ def strip_reference(path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m ibcore.bookgen", description=(__doc__ or "").split("\n")[0]
+        prog="python -m ibcore.study.bookgen", description=(__doc__ or "").split("\n")[0]
     )
     parser.add_argument("--profile", default="default")
     parser.add_argument("--executed", type=Path, default=None, help="folder of papermill outputs")

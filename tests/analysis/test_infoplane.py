@@ -15,8 +15,8 @@ import pytest
 import torch
 
 import ibcore
+from ibcore.analysis.infoplane import PairwiseMI, information_plane
 from ibcore.estimators import KDE, Binning, DecisionRule
-from ibcore.infoplane import PairwiseMI, information_plane
 from ibcore.interface import IXL, IYL
 from ibcore.plotting import plot_information_plane, plot_information_plane_grid, plot_mi_over_epochs
 

@@ -319,7 +319,7 @@ def kde_run(
         ``anchor projected (s)``, ``ratio`` and ``max |diff|`` (nats, the four numbers on the
         sampled layer-epochs).
     """
-    from ibcore.infoplane import information_plane
+    from ibcore.analysis.infoplane import information_plane
 
     dev = resolve_device(device)
     est = KDE(noise_var=noise_var, device=dev)
@@ -466,7 +466,7 @@ def parallel_speedup(runs: Any, estimators: Any, *, n_jobs: int = -1) -> dict[st
     ``parallel (s)``, ``speedup``, ``same frame`` (``DataFrame.equals``: bit for bit) and
     ``max |diff|`` (nats; float sums may differ in the last bits with the number of threads).
     """
-    from ibcore.infoplane import information_plane
+    from ibcore.analysis.infoplane import information_plane
 
     runs = runs if isinstance(runs, (list, tuple)) else [runs]
     first = runs[0]

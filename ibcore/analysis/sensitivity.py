@@ -141,7 +141,7 @@ def dpi_violations(
     Parameters
     ----------
     frame : pandas.DataFrame
-        Information-plane frame (:func:`~ibcore.infoplane.information_plane`): columns ``seed,
+        Information-plane frame (:func:`~ibcore.analysis.infoplane.information_plane`): columns ``seed,
         layer, layer_index, epoch``, ``quantity`` and optionally ``estimator``.
     quantity : str, default ``"I(X;L)"``
     tol : float, default 1e-9

@@ -279,7 +279,7 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
         },
     },
     "A1_estimator_speed": {
-        # Appendix: time vs N of the estimators against the anchors' way (ibcore.benchmark).
+        # Appendix: time vs N of the estimators against the anchors' way (ibcore.evaluation.benchmark).
         # run_epochs: the SZT run whose information plane is timed (10^4 is chapter 0's run);
         # anchor_samples: layer-epochs on which Saxe et al.'s kde.py is timed and compared.
         "smoke": {
@@ -308,7 +308,7 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
         },
     },
     "A2_estimator_accuracy": {
-        # Appendix: every estimator on ground-truth tasks (ibcore.accuracy, ibcore.ground_truth).
+        # Appendix: every estimator on ground-truth tasks (ibcore.evaluation.accuracy, ibcore.ground_truth).
         # dims: d of the dense/sparse Gaussian d+d tasks; mi_grid (nats) at grid_dims; maps and
         # Student-t at map_dims/student_dims; ns: sample sizes; MINE (cost ~ mine_iter, not N) only
         # at mine_ns and mine_seeds; Renyi (O(N^2) memory, eigenvalues) at renyi_ns; n_ref: the N

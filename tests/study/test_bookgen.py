@@ -4,7 +4,7 @@ import json
 
 import nbformat
 
-from ibcore import bookgen, scorecard
+from ibcore.study import bookgen, scorecard
 
 
 def _executed(tmp_path, name="00_x", duration=12.5, error=False, params=None):

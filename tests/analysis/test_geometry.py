@@ -7,8 +7,14 @@ import pytest
 import torch
 
 from ibcore import Binning
-from ibcore.geometry import GEOMETRY_COLUMNS, Geometry, geometry_frame, layer_geometry, saturated_fraction
-from ibcore.infoplane import information_plane
+from ibcore.analysis.geometry import (
+    GEOMETRY_COLUMNS,
+    Geometry,
+    geometry_frame,
+    layer_geometry,
+    saturated_fraction,
+)
+from ibcore.analysis.infoplane import information_plane
 
 
 def brute_force(a, y):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import jupyter_server_mathjax
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 
 
 def test_mathjax_is_served_from_the_installed_package():
@@ -42,6 +42,6 @@ def test_every_citation_is_in_the_bibliography():
         for group in re.findall(r"\{cite[pt]?\}`([^`]+)`", path.read_text()):
             cited.update(k.strip() for k in group.split(","))
     assert cited and cited <= keys, f"unknown keys: {cited - keys}"
-    from ibcore.scorecard import PAPER_KEYS
+    from ibcore.study.scorecard import PAPER_KEYS
 
     assert set(PAPER_KEYS) <= keys

@@ -7,7 +7,7 @@ cloud of N points is (its diameter). :func:`layer_geometry` computes all of them
 as (N, d) or as a batch of B recorded epochs (B, N, d) in one vectorized call, with the N x N
 pairwise distances done in row blocks (``torch.cdist``) so that memory stays bounded;
 :func:`geometry_frame` does it for every layer and epoch of recorded runs and returns a long frame
-shaped like :func:`ibcore.infoplane.information_plane`'s, to merge or plot beside it.
+shaped like :func:`ibcore.analysis.infoplane.information_plane`'s, to merge or plot beside it.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import torch
 
 from ibcore._progress import progress_bar
 from ibcore._validation import as_layer_batch, check_int, check_positive
-from ibcore.infoplane import recorded_selection
+from ibcore.analysis.infoplane import recorded_selection
 
 __all__ = ["GEOMETRY_COLUMNS", "Geometry", "layer_geometry", "saturated_fraction", "geometry_frame"]
 
@@ -257,7 +257,7 @@ def geometry_frame(
     -------
     pandas.DataFrame
         Columns ``seed, layer, layer_index, epoch`` (as in
-        :func:`~ibcore.infoplane.information_plane`, so the two merge on them) and
+        :func:`~ibcore.analysis.infoplane.information_plane`, so the two merge on them) and
         ``within, between, ratio, saturation, diameter``, a row per (seed, layer, epoch).
 
     Raises

@@ -234,7 +234,7 @@ def recorded_selection(run: Any, layers: Any = None, epochs: Any = None) -> tupl
     """The layers (default: all, in network order) and the indices of the recorded epochs asked for.
 
     Raises a ``ValueError`` naming the layers or epochs that ``run`` did not record. Shared by
-    :func:`information_plane` and :func:`ibcore.geometry.geometry_frame`.
+    :func:`information_plane` and :func:`ibcore.analysis.geometry.geometry_frame`.
     """
     use_layers = list(layers) if layers is not None else list(run.layers)
     missing = [name for name in use_layers if name not in run.activations]

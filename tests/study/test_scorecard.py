@@ -1,6 +1,6 @@
 import pytest
 
-from ibcore import scorecard
+from ibcore.study import scorecard
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,7 @@
 
 A notebook records rows with :func:`record`; they are stored as JSON under
 ``<cache_root>/scorecard/<profile>/<notebook>.json`` (``IBSTUDY_SCORECARD_DIR`` overrides the
-folder), so that ``python -m ibcore.scorecard --profile P`` prints the table for the runs of
+folder), so that ``python -m ibcore.study.scorecard --profile P`` prints the table for the runs of
 profile P and the book's scorecard page shows the same rows.
 
 Verdicts are words, decided by the notebook from numbers it computed: ``reproduced``,
@@ -235,7 +235,7 @@ def verdict_threshold(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m ibcore.scorecard", description=(__doc__ or "").split("\n")[0]
+        prog="python -m ibcore.study.scorecard", description=(__doc__ or "").split("\n")[0]
     )
     parser.add_argument("--profile", default="default", help="profile whose runs to show (default: default)")
     parser.add_argument("--markdown", action="store_true", help="print a markdown table")

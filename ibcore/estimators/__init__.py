@@ -5,10 +5,21 @@ whose objects follow :mod:`ibcore.interface` (``Binning``, ``KDE``, ``DecisionRu
 ``SamplePropagation``, ``MINE``, ``AAMINE``).
 """
 
-from ibcore.estimators import binning, decision, edge, kde, knn, neural, renyi, sample_propagation
+from ibcore.estimators import (
+    binning,
+    decision,
+    edge,
+    gaussian_mixture,
+    kde,
+    knn,
+    neural,
+    renyi,
+    sample_propagation,
+)
 from ibcore.estimators.binning import *  # noqa: F401,F403
 from ibcore.estimators.decision import *  # noqa: F401,F403
 from ibcore.estimators.edge import *  # noqa: F401,F403
+from ibcore.estimators.gaussian_mixture import *  # noqa: F401,F403
 from ibcore.estimators.kde import *  # noqa: F401,F403
 from ibcore.estimators.knn import *  # noqa: F401,F403
 from ibcore.estimators.neural import *  # noqa: F401,F403
@@ -17,6 +28,6 @@ from ibcore.estimators.sample_propagation import *  # noqa: F401,F403
 
 __all__ = [
     name
-    for mod in (binning, decision, edge, kde, knn, neural, renyi, sample_propagation)
+    for mod in (binning, decision, edge, gaussian_mixture, kde, knn, neural, renyi, sample_propagation)
     for name in mod.__all__
 ]

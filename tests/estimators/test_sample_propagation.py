@@ -12,12 +12,8 @@ import pytest
 import torch
 from scipy import integrate, stats
 
-from ibcore.estimators.sample_propagation import (
-    MCEntropy,
-    SPResult,
-    entropy_gaussian_mixture,
-    mi_sample_propagation,
-)
+from ibcore.estimators.gaussian_mixture import MCEntropy, entropy_gaussian_mixture
+from ibcore.estimators.sample_propagation import SPResult, mi_sample_propagation
 
 
 def gauss_h(d, beta):
@@ -238,7 +234,7 @@ def test_linear_gaussian_layer_on_cuda(gaussian_x):
 def test_direct_kernel_sums_match_the_fast_path_where_both_are_exact():
     # ordinary scale (beta 0.7, data of size ~3): cdist's rounding is ~1e-15 in each log-kernel,
     # so the two ways of forming the same sums agree to rounding
-    from ibcore.estimators import sample_propagation as sp
+    from ibcore.estimators import gaussian_mixture as sp
 
     gen = torch.Generator().manual_seed(0)
     centres = torch.randn(2, 30, 3, generator=gen, dtype=torch.float64)
@@ -250,7 +246,7 @@ def test_direct_kernel_sums_match_the_fast_path_where_both_are_exact():
 
 
 def test_tiny_noise_switches_to_the_direct_path():
-    from ibcore.estimators import sample_propagation as sp
+    from ibcore.estimators import gaussian_mixture as sp
 
     centres = torch.ones(1, 5, 2, dtype=torch.float64)
     assert sp._fast_path_is_exact(centres, 0.1)
@@ -261,7 +257,7 @@ def test_tiny_noise_switches_to_the_direct_path():
 
 
 def test_memory_bound_names_the_size_and_the_bound(monkeypatch):
-    from ibcore.estimators import sample_propagation as sp
+    from ibcore.estimators import gaussian_mixture as sp
 
     monkeypatch.setattr(sp, "_MC_MEMORY_CAP", 2**20)  # 1 MiB
     entropy_gaussian_mixture(np.zeros((10, 2)), 1.0, n_mc=100)  # 1000 points x 48 bytes: fits

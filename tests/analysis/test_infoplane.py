@@ -1,5 +1,6 @@
 """The information-plane computation over recorded runs, and the plots drawn from it."""
 
+import contextlib
 import logging
 import os
 import signal
@@ -144,14 +145,18 @@ def test_n_jobs_gives_the_same_frame_in_the_same_order():
     assert list(workers.estimator.unique()) == list(PARALLEL_ESTIMATORS)
 
 
-@pytest.fixture
-def cluster():
+@contextlib.contextmanager
+def _local_cluster(**config):
     """A real dask cluster of two worker processes (one thread each), each under a nanny.
 
-    Function-scoped: a test that kills a worker leaves the next one a fresh cluster.
+    ``config`` sets dask options while the scheduler is created (it reads them then), e.g.
+    ``{"distributed.scheduler.allowed-failures": 0}``.
     """
     distributed = pytest.importorskip("distributed")
+    import dask
+
     with (
+        dask.config.set(config),
         distributed.LocalCluster(
             n_workers=2,
             threads_per_worker=1,
@@ -162,6 +167,13 @@ def cluster():
         distributed.Client(lc) as client,
     ):
         client.wait_for_workers(2)
+        yield client
+
+
+@pytest.fixture
+def cluster():
+    """Function-scoped: a test that kills a worker leaves the next one a fresh cluster."""
+    with _local_cluster() as client:
         yield client
 
 
@@ -205,15 +217,19 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_frame_completes(cluster, tm
     pd.testing.assert_frame_equal(here, on_cluster)  # binning counts: exact
 
 
-def test_a_job_the_cluster_gives_up_on_raises_instead_of_a_partial_frame(cluster, tmp_path):
-    import dask
-
+def test_a_job_the_cluster_gives_up_on_raises_instead_of_a_partial_frame(tmp_path):
+    # no retry: the first worker death of the one job (one layer) ends it with KilledWorker
     always_dies = _KillsItsWorker(tmp_path / "k", always=True)
     with (
-        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
-        pytest.raises(RuntimeError, match=r"dask cluster lost the job of estimator 'binning', seed 0"),
+        _local_cluster(**{"distributed.scheduler.allowed-failures": 0}) as client,
+        pytest.raises(
+            RuntimeError,
+            match=r"dask cluster lost the job of estimator 'binning', seed 0, layer 'layer1' \(KilledWorker",
+        ),
     ):
-        information_plane(fake_run(seed=0, n=64), {"binning": always_dies}, progress=False, client=cluster)
+        information_plane(
+            fake_run(seed=0, n=64), {"binning": always_dies}, layers=["layer1"], progress=False, client=client
+        )
 
 
 @pytest.mark.parametrize(

@@ -103,7 +103,7 @@ def report() -> dict[str, str]:
     )
     wide = [k for k in ("X86_V3", "X86_V4", "AVX512_ICL", "AVX512_SPR") if features.get(k)]
     return {
-        "cpu": f"{_cpu_vendor()}",
+        "cpu": _cpu_vendor(),
         "aten": torch.backends.cpu.get_cpu_capability(),
         "onednn": isa,
         "mkl": f"CNR:{cnr}",
@@ -127,7 +127,7 @@ def check(name: str, seen: dict[str, str]) -> list[str]:
             problems.append(f"oneDNN reports ISA {isa!r}, asked for at most {want['ONEDNN_MAX_CPU_ISA']}")
     if want.get("MKL_CBWR") == "COMPATIBLE" and seen["mkl"] != "CNR:COMPATIBLE":
         problems.append(f"MKL reports {seen['mkl']}, asked for MKL_CBWR=COMPATIBLE")
-    elif "MKL_CBWR" in want and _cpu_vendor() == "GenuineIntel" and seen["mkl"] != f"CNR:{want['MKL_CBWR']}":
+    elif "MKL_CBWR" in want and seen["cpu"] == "GenuineIntel" and seen["mkl"] != f"CNR:{want['MKL_CBWR']}":
         problems.append(f"MKL reports {seen['mkl']}, asked for MKL_CBWR={want['MKL_CBWR']}")
     if "OPENBLAS_CORETYPE" in want:
         core = want["OPENBLAS_CORETYPE"].lower()

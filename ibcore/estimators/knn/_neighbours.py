@@ -311,14 +311,6 @@ def _count_sort(u: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
     return torch.from_numpy(count - 1).to(eps.device)  # -1: the point itself (difference 0 < eps)
 
 
-def _count(
-    u: torch.Tensor, eps: torch.Tensor, method: str, n_jobs: int | None, order: np.ndarray | None = None
-) -> torch.Tensor:
-    if resolve_method(method, u) == "sort":
-        return _count_sort(u, eps)
-    return _count_trees([u], eps, n_jobs, order)[0]  # mi_ksg does "brute" counts in its own fused pass
-
-
 def count_marginals(
     xt: torch.Tensor, yt: torch.Tensor, eps: torch.Tensor, method: str, n_jobs: int | None, order: np.ndarray
 ) -> tuple[torch.Tensor, torch.Tensor]:

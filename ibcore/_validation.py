@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -39,6 +40,7 @@ __all__ = [
     "check_int",
     "check_bool",
     "check_choice",
+    "check_mapping",
     "scale_safe_moments",
 ]
 
@@ -490,4 +492,11 @@ def check_choice(value: Any, name: str, choices: tuple[str, ...] | list[str]) ->
     """Return ``value`` if it is one of ``choices``, else raise a ``ValueError`` listing them."""
     if value not in choices:
         raise ValueError(f"unknown {name}={value!r}; choose one of {', '.join(map(repr, choices))}")
+    return value
+
+
+def check_mapping(value: Any, name: str) -> Mapping[str, Any]:
+    """Return ``value`` if it is a mapping (name -> object), else raise a ``TypeError`` naming it."""
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be a mapping name -> object, got {type(value).__name__}")
     return value

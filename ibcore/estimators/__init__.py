@@ -2,11 +2,12 @@
 
 Plain functions (``mi_ksg(x, y, k=5)``) for the one-shot case, and an estimator class per family
 whose objects follow :mod:`ibcore.interface` (``Binning``, ``KDE``, ``DecisionRule``,
-``SamplePropagation``, ``MINE``, ``AAMINE``).
+``SamplePropagation``, ``MINE``, ``AAMINE``, ``CompressedMI``).
 """
 
 from ibcore.estimators import (
     binning,
+    compressed,
     decision,
     edge,
     gaussian_mixture,
@@ -17,6 +18,7 @@ from ibcore.estimators import (
     sample_propagation,
 )
 from ibcore.estimators.binning import *  # noqa: F401,F403
+from ibcore.estimators.compressed import *  # noqa: F401,F403
 from ibcore.estimators.decision import *  # noqa: F401,F403
 from ibcore.estimators.edge import *  # noqa: F401,F403
 from ibcore.estimators.gaussian_mixture import *  # noqa: F401,F403
@@ -28,6 +30,17 @@ from ibcore.estimators.sample_propagation import *  # noqa: F401,F403
 
 __all__ = [
     name
-    for mod in (binning, decision, edge, gaussian_mixture, kde, knn, neural, renyi, sample_propagation)
+    for mod in (
+        binning,
+        compressed,
+        decision,
+        edge,
+        gaussian_mixture,
+        kde,
+        knn,
+        neural,
+        renyi,
+        sample_propagation,
+    )
     for name in mod.__all__
 ]

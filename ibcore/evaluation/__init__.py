@@ -1,2 +1,2 @@
-"""The estimators scored against ground truth (:mod:`~ibcore.evaluation.accuracy`, appendix A2) and
+"""The estimators scored against ground truth (:mod:`~ibcore.evaluation.suite`, appendix A2) and
 timed against the anchors' reference implementations (:mod:`~ibcore.evaluation.benchmark`, A1)."""

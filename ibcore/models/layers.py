@@ -72,8 +72,8 @@ class GaussianNoise(nn.Module):
     * ``mode="multiplicative"``: :math:`T = S + \sigma\, S \odot Z = S \odot (1 + \sigma Z)`: each
       entry keeps its noise-to-signal ratio sigma (an entry equal to 0 stays 0), the
       "noise-to-signal ratio" noise of Butakov et al.'s released classifier. The gradient flows
-      through both terms. Sample propagation (:mod:`ibcore.noisy`) assumes the additive kind and
-      refuses this one.
+      through both terms. Sample propagation (:mod:`ibcore.analysis.propagation`) assumes the
+      additive kind and refuses this one.
 
     Unlike dropout it stays on in evaluation mode by default (``in_eval=True``), so recorded
     activations are draws of the stochastic layer; set ``in_eval=False`` to have it only while

@@ -29,6 +29,7 @@ import os
 import platform
 import random
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -36,13 +37,16 @@ from typing import Any
 
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits
 
 from ibcore._device import resolve_device
+from ibcore._validation import check_int
 from ibcore.study.chapters import NOTEBOOKS
 
 __all__ = ["PROFILE_NAMES", "PROFILES", "Settings", "check_param", "setup", "versions"]
 
 PROFILE_NAMES = ("smoke", "default", "paper")
+_THREAD_LIMITS: list[Any] = []  # threadpoolctl limits set by setup(threads=...), kept alive
 
 # Sizes per notebook and profile: each chapter module of ibcore.study.chapters holds its table.
 # Keep the keys identical across the three profiles of a notebook.
@@ -196,20 +200,32 @@ def check_param(name: str, value: Any) -> Any:
 
 def setup(
     notebook: str,
-    profile: str,
+    profile: str | Mapping[str, Any],
     *,
     seed: int = 0,
     device: str | None = None,
     quiet: bool = False,
+    threads: int | None = None,
     **overrides: Any,
 ) -> Settings:
     """Resolve a notebook's settings from its profile and parameters, seed everything, print a header.
+
+    A page calls ``setup(NB, globals())``: its ``parameters`` cell (after papermill's injected
+    one) holds ``profile``, ``seed``, ``device`` and any of the profile table's keys, so that each
+    parameter is written once in the table and once in that cell.
 
     Parameters
     ----------
     notebook : str
         The notebook's key in :data:`PROFILES` (its file name without ``.ipynb``).
-    profile : {"smoke", "default", "paper"}
+    profile : {"smoke", "default", "paper"} or mapping
+        The profile's name, or a namespace (a page's ``globals()``) holding ``profile`` and
+        optionally ``seed``, ``device`` and parameters; names of the namespace that are not
+        parameters of the notebook are ignored, and a parameter set in both the namespace and
+        ``overrides`` is refused.
+    threads : int or None
+        Intra-op threads of torch and of the BLAS libraries (threadpoolctl) for the rest of the
+        execution; ``None`` leaves them as they are. A page sets threads here and nowhere else.
     seed : int
         Seed for torch, numpy and :mod:`random` (the notebook's runs take their own seeds from
         the profile's ``seeds`` where there are several).
@@ -230,7 +246,19 @@ def setup(
     """
     if notebook not in PROFILES:
         raise ValueError(f"unknown notebook {notebook!r}; known: {', '.join(sorted(PROFILES))}")
-    if profile not in PROFILE_NAMES:
+    if isinstance(profile, Mapping):
+        namespace = profile
+        if "profile" not in namespace:
+            raise ValueError("the namespace given to setup has no 'profile'")
+        profile = namespace["profile"]
+        seed = namespace.get("seed", seed)
+        device = namespace.get("device", device)
+        table = PROFILES[notebook].get(profile, {}) if isinstance(profile, str) else {}
+        both = sorted(name for name in overrides if name in namespace)
+        if both:
+            raise ValueError(f"parameters {both} set both in the namespace and as keyword arguments")
+        overrides = {**{k: namespace[k] for k in table if k in namespace}, **overrides}
+    if not isinstance(profile, str) or profile not in PROFILE_NAMES:
         raise ValueError(f"unknown profile={profile!r}; choose one of {', '.join(PROFILE_NAMES)}")
     seed = _check_seed(seed, "seed")
     params = dict(PROFILES[notebook][profile])
@@ -240,7 +268,12 @@ def setup(
         if value is not None:
             params[name] = _check_type(name, value, params[name])
     params = {name: check_param(name, value) for name, value in params.items()}
+    if threads is not None:
+        threads = check_int(threads, "threads", minimum=1)
     dev = resolve_device(device)
+    if threads is not None:
+        torch.set_num_threads(threads)
+        _THREAD_LIMITS.append(threadpool_limits(limits=threads))  # held for the execution
     torch.manual_seed(seed)
     np.random.seed(seed)
     random.seed(seed)

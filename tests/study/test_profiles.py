@@ -118,3 +118,36 @@ def test_note_runs_counts_runs_of_one_seed_separately():
         SimpleNamespace(seed=0, key=f"k{i}", wall_time_s=10.0, from_cache=False, info={}) for i in range(3)
     ]
     assert s.note_runs(sweep) == "3 runs trained now in 30 s"
+
+
+def test_setup_reads_a_pages_namespace():
+    # a page's globals(): profile, seed, device and parameters (None = the profile's value); other
+    # names are ignored, so each parameter is written once in the table and once in the cell
+    page = {"profile": "smoke", "seed": 5, "device": "cpu", "n_epochs": 7, "n_bins": None, "plt": object()}
+    s = profiles.setup("00_information_plane", page, quiet=True)
+    table = profiles.PROFILES["00_information_plane"]["smoke"]
+    assert (s.profile, s.seed, s.device) == ("smoke", 5, "cpu")
+    assert s.n_epochs == 7 and s.n_bins == table["n_bins"]
+    with pytest.raises(ValueError, match="both in the namespace"):
+        profiles.setup("00_information_plane", page, quiet=True, n_epochs=8)
+    with pytest.raises(ValueError, match="no 'profile'"):
+        profiles.setup("00_information_plane", {"seed": 1}, quiet=True)
+    with pytest.raises(ValueError, match="unknown profile"):
+        profiles.setup("00_information_plane", {"profile": 3}, quiet=True)
+
+
+def test_setup_sets_threads_once():
+    import torch
+    from threadpoolctl import threadpool_info
+
+    before = torch.get_num_threads()
+    try:
+        profiles.setup("00_information_plane", "smoke", quiet=True, threads=1)
+        assert torch.get_num_threads() == 1
+        assert all(lib["num_threads"] == 1 for lib in threadpool_info())
+        with pytest.raises(ValueError, match="threads"):
+            profiles.setup("00_information_plane", "smoke", quiet=True, threads=0)
+    finally:
+        torch.set_num_threads(before)
+        while profiles._THREAD_LIMITS:
+            profiles._THREAD_LIMITS.pop().restore_original_limits()

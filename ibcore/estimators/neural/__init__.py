@@ -11,7 +11,7 @@ training loop, held-out bound, failure rule and :class:`MINEResult`), ``mine`` (
 :func:`mi_mine`) and ``aamine`` (:class:`AAMINE`, :func:`mi_noisy_layer`).
 """
 
-from ibcore.estimators.neural._dv import DIVERGED_BELOW, MINEResult  # noqa: F401 (ib_training imports it)
+from ibcore.estimators.neural._dv import DIVERGED_BELOW, MINEResult  # noqa: F401 (training.layerwise imports it)
 from ibcore.estimators.neural.aamine import AAMINE, mi_noisy_layer
 from ibcore.estimators.neural.mine import MINE, mi_mine
 

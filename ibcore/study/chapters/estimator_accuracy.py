@@ -5,7 +5,7 @@ The sizes of ``A2_estimator_accuracy.ipynb`` per profile (data only), read by
 """
 
 PROFILE = {
-    # Appendix: every estimator on ground-truth tasks (ibcore.evaluation.accuracy, ibcore.ground_truth).
+    # Appendix: every estimator on ground-truth tasks (ibcore.evaluation.suite, ibcore.ground_truth).
     # dims: d of the dense/sparse Gaussian d+d tasks; mi_grid (nats) at grid_dims; maps and
     # Student-t at map_dims/student_dims; ns: sample sizes; MINE (cost ~ mine_iter, not N) only
     # at mine_ns and mine_seeds; Renyi (O(N^2) memory, eigenvalues) at renyi_ns; n_ref: the N

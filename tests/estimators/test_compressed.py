@@ -1,22 +1,12 @@
-"""MI through compression (ibcore.compressed_mi): label MI, the layer estimator, accuracy, phases."""
+"""ibcore.estimators.compressed: label MI from kNN entropies and the compressed-MI layer estimator."""
 
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from ibcore.compressed_mi import (
-    CompressedMI,
-    accuracy,
-    fastest_drop,
-    jitter,
-    mi_labels,
-    phases,
-    smooth,
-    synthetic_benchmark,
-)
 from ibcore.compression import fit_compressor
+from ibcore.estimators.compressed import CompressedMI, mi_labels
 from ibcore.interface import IXL, IYL, LayerEstimator
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -78,87 +68,6 @@ def test_compressed_mi_is_a_layer_estimator_with_sane_coordinates():
     assert out[IYL][1] == pytest.approx(math.log(2), abs=0.15)  # separable classes, I(Y;L) = H(Y)
 
 
-def test_accuracy_bias_and_rmse():
-    frame = pd.DataFrame(
-        {
-            "task": ["a"] * 4,
-            "estimator": ["e"] * 4,
-            "true": [0.0, 1.0, 2.0, 3.0],
-            "estimate": [1.0, 1.0, 1.0, 4.0],
-        }
-    )
-    out = accuracy(frame).loc[("a", "e")]
-    assert out["bias"] == pytest.approx((1 + 0 - 1 + 1) / 4)
-    assert out["RMSE"] == pytest.approx(math.sqrt(3 / 4))
-    assert out["max |error|"] == 1.0 and out["n"] == 4
-    with pytest.raises(ValueError, match="lacks columns"):
-        accuracy(frame.drop(columns="true"))
-
-
-def test_phases_of_a_rise_fall_rise_curve():
-    e = np.arange(60)
-    v = np.concatenate([np.linspace(0, 2, 20), np.linspace(2, 1, 20), np.linspace(1, 3, 20)])
-    ph = phases(e, v, min_change=0.2, window=5)
-    assert list(ph["kind"]) == ["fitting", "compression", "fitting"]
-    # turning points at the kinks (index 19/20 and 39/40), up to the smoothing window
-    assert ph["end"].iloc[0] == pytest.approx(19.5, abs=2.5) and ph["end"].iloc[1] == pytest.approx(
-        39.5, abs=2.5
-    )
-    assert ph["change"].iloc[1] == pytest.approx(-1.0, abs=0.15)
-    # small wiggles below min_change are not phases
-    wiggle = 0.01 * np.sin(e)
-    assert phases(e, wiggle, min_change=0.1).empty
-    assert list(phases(e, v + 0.02 * np.sin(3 * e), min_change=0.2, window=7)["kind"]) == [
-        "fitting",
-        "compression",
-        "fitting",
-    ]
-
-
-def test_fastest_drop_and_smooth():
-    e = np.arange(50.0)
-    loss = 2.0 / (1 + np.exp((e - 17.0) / 2.0))  # logistic fall, steepest at epoch 17
-    assert fastest_drop(e, loss, window=5) == pytest.approx(17.0, abs=1.0)
-    assert fastest_drop(e, loss) == pytest.approx(17.0, abs=1.0)
-    # a fall that starts late in the first epochs: the raw curve finds it where it is
-    early = np.array([2.3, 2.29, 1.9, 1.05, 0.68, 0.5, 0.45, 0.4, 0.38, 0.36])
-    assert fastest_drop(np.arange(10), early) == 2.5
-    # smoothing keeps a quadratic exactly (Savitzky-Golay of order 2) and short curves unchanged
-    np.testing.assert_allclose(smooth(e**2, window=7, order=2), e**2, atol=1e-8)
-    np.testing.assert_array_equal(smooth([1.0, 2.0], window=7), [1.0, 2.0])
-    with pytest.raises(ValueError, match="strictly increasing"):
-        fastest_drop([0, 2, 1], [1, 2, 3])
-    with pytest.raises(ValueError, match="same length"):
-        phases([0, 1, 2], [1, 2])
-    with pytest.raises(ValueError, match="finite"):
-        phases([0, 1, 2], [1, np.nan, 2])
-
-
-def test_synthetic_benchmark_rows_and_truth():
-    from ibcore.ground_truth.images import image_pair
-
-    held = image_pair("bumps", 400, 0.0, seed=9).x
-    comps = {"PCA": fit_compressor(held, 2, method="pca")}
-    frame = synthetic_benchmark(
-        "bumps",
-        [0.0, 3.0],
-        [0, 1],
-        n=300,
-        compressors=comps,
-        estimators={"const": lambda a, b: 1.0},
-        raw_estimators={"dims": lambda a, b: float(a.shape[1])},
-        raw_samples=50,
-        raw_grid=[3.0],
-        progress=False,
-    )
-    assert len(frame) == 2 * 2 + 1  # codes at every (mi, seed); raw at mi = 3, first seed only
-    raw = frame[frame["input"] == "raw"]
-    assert raw["estimate"].tolist() == [256.0] and raw["true"].tolist() == [3.0]
-    assert set(frame["true"]) == {0.0, 3.0}
-    with pytest.raises(TypeError, match="mapping"):
-        synthetic_benchmark("bumps", [0.0], [0], n=10, compressors=[1], estimators={})
-
-
 def test_compressed_mi_code_error_and_dense_layers():
     rng = np.random.default_rng(2)
     n = 600
@@ -193,15 +102,3 @@ def test_compressed_mi_refuses_bad_layer_options():
         CompressedMI(xc, layer_method="dense", layer_options={"epochs": 3})
     with pytest.raises(ValueError, match="give layer_method='dense'"):
         CompressedMI(xc, layer_options={"n_epochs": 3})
-
-
-def test_jitter_is_zero_on_a_parabola_and_tracks_white_noise():
-    e = np.arange(60.0)
-    assert jitter(0.01 * (e - 20) ** 2) == pytest.approx(0, abs=1e-9)  # SG of order 2 keeps parabolas
-    rng = np.random.default_rng(3)
-    sds = [jitter(np.sin(e / 10) + 0.2 * rng.standard_normal(60)) for _ in range(200)]
-    # a 7-point quadratic SG filter keeps 3/7 of white noise's variance at interior points, so the
-    # residual sd is 0.2 sqrt(4/7) ~ 0.15 (a little more at the ends); mean of 200 draws within 10 %
-    assert np.mean(sds) == pytest.approx(0.2 * np.sqrt(4 / 7), rel=0.1)
-    with pytest.raises(ValueError, match="at least 3"):
-        jitter([1.0, 2.0])

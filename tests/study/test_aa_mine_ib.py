@@ -1,4 +1,4 @@
-"""Layer-by-layer IB training (ibcore.ib_training, Elad et al. 2019) on tiny synthetic tasks.
+"""Layer-by-layer IB training (ibcore.study.chapters.aa_mine_ib, Elad et al. 2019) on tiny synthetic tasks.
 
 The task: x in R^8, label y = 1 when x_0 + x_1 > 0 (two classes, balanced), the other six
 coordinates are noise. A 1-D representation can carry all of I(X;Y) = log 2 nats.
@@ -10,8 +10,8 @@ import torch
 
 from ibcore import AAMINE
 from ibcore._device import torch_threads
-from ibcore.ib_training import noise_sweep, quantisation, run_method
 from ibcore.models import LayerwiseNet, elad_convnet, elad_mlp
+from ibcore.study.chapters.aa_mine_ib import noise_sweep, quantisation, run_method
 from ibcore.training import (
     accuracy,
     features,

@@ -10,5 +10,5 @@ from ibcore.estimators import *  # noqa: F401,F403
 from ibcore.estimators import __all__ as _estimator_names
 from ibcore.interface import Bounds, LayerEstimator, MIEstimator
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 __all__ = ["resolve_device", "torch_threads", "MIEstimator", "LayerEstimator", "Bounds", *_estimator_names]

@@ -19,10 +19,11 @@ are refused (``ValueError`` saying how to drop those rows or fill them), never r
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -30,6 +31,7 @@ import torch
 from ibcore._device import resolve_device
 
 __all__ = [
+    "labels_by_keyword",
     "as_tensor",
     "as_2d",
     "as_layer_batch",
@@ -500,3 +502,31 @@ def check_mapping(value: Any, name: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise TypeError(f"{name} must be a mapping name -> object, got {type(value).__name__}")
     return value
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def labels_by_keyword(fn: _F) -> _F:
+    """Refuse a second positional operand: the layer functions take their labels by name.
+
+    :mod:`ibcore.interface` orders operands ``(x, y)``, with y the representation; the layer
+    functions (``mi_binning``, ``mi_kde``, ``mi_decision_rule``, ``mi_labels``) take the
+    representation as their one positional operand and the labels as ``labels=``, so that no call
+    can put the two in the wrong order. Before ibcore 0.3 they took ``(layer, labels)``
+    positionally, which reads as the opposite of ``Binning().estimate(x, y)``; a call in that
+    form raises a ``TypeError`` that says how to write it, instead of Python's bare count of
+    arguments.
+    """
+
+    @functools.wraps(fn)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if len(args) > 1:
+            raise TypeError(
+                f"{fn.__name__} takes the representation as its only positional operand and the labels "
+                f"by name (ibcore 0.3): call {fn.__name__}(layer, labels=y); got {len(args)} positional "
+                "operands (see ibcore.interface for the order of x and y)"
+            )
+        return fn(*args, **kwargs)
+
+    return checked  # type: ignore[return-value]

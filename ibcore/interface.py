@@ -18,6 +18,16 @@ equality (X uniform on N distinct inputs, or a label), as the information-plane 
 their empirical input distribution; the pairwise estimators (kNN, EDGE, Rényi, MINE) treat both
 as samples of continuous variables.
 
+The functions behind the layer estimators follow the same order by taking one positional operand,
+the representation, and the labels **by name**: ``mi_binning(layer, labels=y)``,
+``mi_kde(layer, labels=y, noise_var=...)``, ``mi_decision_rule(outputs, labels=y)``,
+``mi_labels(z, labels=y)`` (X is implicit there: the N samples, distinct inputs). So
+``Binning().estimate(y, layer)`` and ``mi_binning(layer, labels=y).i_yl`` are the same number, and
+no call can swap the operands silently: the 0.2 form ``mi_binning(layer, y)`` raises a
+``TypeError`` that says how to write it. The pairwise functions (``mi_ksg(x, y)``, ...) and
+:func:`~ibcore.estimators.sample_propagation.mi_sample_propagation` ``(x, layers, ...)`` take x
+first.
+
 This module imports nothing from :mod:`ibcore`, so every other module may import it (the design of
 ``bmi``'s ``interface.py``).
 """

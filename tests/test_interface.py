@@ -191,3 +191,12 @@ def test_interface_imports_nothing_from_ibcore():
             assert not (node.module or "").startswith("ibcore")
         if isinstance(node, ast.Import):
             assert not any(a.name.startswith("ibcore") for a in node.names)
+
+
+def test_class_and_function_agree_on_which_operand_is_the_representation():
+    """Binning().estimate(x, y) reads y as the layer; mi_binning takes the layer first, labels by name."""
+    rng = np.random.default_rng(0)
+    layer, labels = rng.uniform(-1, 1, (64, 3)), rng.integers(0, 2, 64)
+    by_class = ibcore.Binning(n_bins=4).estimate(labels, layer)
+    assert by_class == ibcore.mi_binning(layer, labels=labels, n_bins=4).i_yl
+    assert by_class != ibcore.Binning(n_bins=4).estimate(layer, labels)  # swapping changes the number

@@ -262,3 +262,18 @@ def test_a_3d_layer_says_how_it_was_read():
         as_layer_batch(acts[:, :, None], labels)
     with pytest.raises(ValueError, match=r"labels has 2 labels, expected 300 \(one per sample\)$"):
         as_layer_batch(acts, labels[:2])  # 2-D: the plain message
+
+
+@pytest.mark.parametrize("name", ["mi_binning", "mi_kde", "mi_decision_rule", "mi_labels"])
+def test_layer_functions_refuse_labels_given_positionally(name):
+    """The 0.2 order fn(layer, labels) fails with a message saying how to call; labels= works."""
+    import ibcore.estimators as est
+
+    fn = getattr(est, name)
+    layer = np.random.default_rng(0).normal(size=(40, 2))
+    labels = np.arange(40) % 2
+    extra = {"noise_var": 0.1} if name == "mi_kde" else {}
+    with pytest.raises(TypeError, match=rf"call {name}\(layer, labels=y\)"):
+        fn(layer, labels, **extra)
+    assert fn(layer, labels=labels, **extra) is not None
+    assert fn.__name__ == name and "labels" in fn.__doc__  # the wrapper keeps name and docs

@@ -76,7 +76,7 @@ def bin_width_sweep(layer: Any, labels: Any, bin_widths: Sequence[float], **opti
     widths = _positive_list(bin_widths, "bin_widths")
     rows = []
     for w in widths:
-        r = mi_binning(layer, labels, bin_width=w, **options)
+        r = mi_binning(layer, labels=labels, bin_width=w, **options)
         rows.append({"bin_width": w, IXL: float(r.i_xl), IYL: float(r.i_yl)})
     return pd.DataFrame(rows)
 
@@ -115,7 +115,7 @@ def kde_variance_sweep(layer: Any, labels: Any, noise_vars: Sequence[float], **o
     variances = _positive_list(noise_vars, "noise_vars")
     rows = []
     for v in variances:
-        r = mi_kde(layer, labels, noise_var=v, **options)
+        r = mi_kde(layer, labels=labels, noise_var=v, **options)
         rows.append(
             {
                 "noise_var": v,

@@ -15,7 +15,15 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 
-from ibcore._validation import as_2d, as_groups, as_layer_batch, check_choice, check_int, check_positive
+from ibcore._validation import (
+    as_2d,
+    as_groups,
+    as_layer_batch,
+    check_choice,
+    check_int,
+    check_positive,
+    labels_by_keyword,
+)
 from ibcore.estimators._discrete import label_entropy, row_entropy
 from ibcore.interface import IXL, IYL
 
@@ -179,10 +187,11 @@ def _check_range(value_range: Any) -> tuple[float, float]:
 
 
 # --------------------------------------------------------------------------- public API
+@labels_by_keyword
 def mi_binning(
     layer: Any,
-    labels: Any = None,
     *,
+    labels: Any = None,
     n_bins: int | None = None,
     value_range: tuple[float, float] | None = None,
     bin_width: float | None = None,
@@ -310,7 +319,7 @@ def mi_binning(
     --------
     >>> import numpy as np
     >>> layer = np.array([[-0.9], [-0.4], [0.1], [0.6]])   # one neuron, four distinct bins
-    >>> r = mi_binning(layer, np.array([0, 0, 1, 1]), n_bins=4, value_range=(-1, 1))
+    >>> r = mi_binning(layer, labels=np.array([0, 0, 1, 1]), n_bins=4, value_range=(-1, 1))
     >>> abs(r.i_xl - math.log(4)) < 1e-12, abs(r.i_yl - math.log(2)) < 1e-12   # log 4 and log 2
     (True, True)
     """
@@ -470,7 +479,7 @@ class Binning:
         return f"binning ({self.n_bins} bins)"
 
     def _run(self, layer: Any, labels: Any) -> BinningResult:
-        return mi_binning(layer, labels, **asdict(self))
+        return mi_binning(layer, labels=labels, **asdict(self))
 
     def estimate(self, x: Any, y: Any) -> float:
         """Plug-in I(X; Q(Y)) in nats, x read as discrete (rows grouped by equality)."""

@@ -29,7 +29,15 @@ from typing import Any
 import numpy as np
 import torch
 
-from ibcore._validation import as_tensor, check_bool, check_choice, check_int, check_labels, check_mapping
+from ibcore._validation import (
+    as_tensor,
+    check_bool,
+    check_choice,
+    check_int,
+    check_labels,
+    check_mapping,
+    labels_by_keyword,
+)
 from ibcore.compression import fit_compressor
 from ibcore.estimators.knn import entropy_kl, entropy_wkl, mi_kl, mi_wkl
 from ibcore.interface import IXL, IYL
@@ -43,8 +51,9 @@ _ENTROPIES = {"wkl": entropy_wkl, "kl": entropy_kl}
 _MIS = {"wkl": mi_wkl, "kl": mi_kl}
 
 
+@labels_by_keyword
 def mi_labels(
-    z: Any, labels: Any, *, k: int = 5, entropy: str = "wkl", whiten: bool = False, device: Any = None
+    z: Any, *, labels: Any, k: int = 5, entropy: str = "wkl", whiten: bool = False, device: Any = None
 ) -> float:
     r"""I(Z;Y) in nats for continuous Z (N, d) and integer labels Y (N,), from kNN entropies.
 
@@ -168,7 +177,9 @@ class CompressedMI:
             z, code_error = self.compress(a[e])
             ixl.append(_MIS[self.estimator](zx, z, self.k, device=self.device, whiten=self.whiten))
             iyl.append(
-                mi_labels(z, y, k=self.k, entropy=self.estimator, whiten=self.whiten, device=self.device)
+                mi_labels(
+                    z, labels=y, k=self.k, entropy=self.estimator, whiten=self.whiten, device=self.device
+                )
             )
             err.append(code_error)
         return {IXL: np.array(ixl), IYL: np.array(iyl), "code error": np.array(err)}

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 
-from ibcore._validation import as_2d, as_groups, as_tensor, check_choice, check_labels
+from ibcore._validation import as_2d, as_groups, as_tensor, check_choice, check_labels, labels_by_keyword
 from ibcore.estimators._discrete import code_entropy, dense_labels, label_entropy
 from ibcore.interface import IXL, IYL
 
@@ -58,10 +58,11 @@ def _predictions(
     return torch.argmax(t, dim=-1), batched
 
 
+@labels_by_keyword
 def mi_decision_rule(
     outputs: Any,
-    labels: Any = None,
     *,
+    labels: Any = None,
     unit: str = "nats",
     device: str | torch.device | None = None,
 ) -> DecisionResult:
@@ -119,7 +120,7 @@ def mi_decision_rule(
     --------
     >>> import numpy as np
     >>> y = np.array([0, 1, 2, 3])
-    >>> r = mi_decision_rule(np.eye(4), y)                  # a perfect classifier
+    >>> r = mi_decision_rule(np.eye(4), labels=y)               # a perfect classifier
     >>> abs(r.i_xl - math.log(4)) < 1e-12, abs(r.i_yl - math.log(4)) < 1e-12   # H(Y) = log 4 for both
     (True, True)
     """
@@ -171,9 +172,9 @@ class DecisionRule:
         """Plug-in I(X; argmax y) in nats, x read as discrete (rows grouped by equality)."""
         pred, _ = _predictions(y, self.device, "y")
         groups = as_groups(x, "x", n=pred.shape[1], device=pred.device)
-        return float(mi_decision_rule(pred[0], groups, device=self.device).i_yl)
+        return float(mi_decision_rule(pred[0], labels=groups, device=self.device).i_yl)
 
     def estimate_layer(self, acts: Any, *, x: Any, y: Any) -> dict[str, np.ndarray]:
         """I(X; L-hat) = H(L-hat) and I(Y; L-hat) of a layer of scores (E, N, C), arrays (E,) in nats."""
-        res = mi_decision_rule(acts, y, device=self.device)
+        res = mi_decision_rule(acts, labels=y, device=self.device)
         return {IXL: np.atleast_1d(res.i_xl), IYL: np.atleast_1d(res.i_yl)}

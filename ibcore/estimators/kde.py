@@ -26,6 +26,7 @@ from ibcore._validation import (
     check_choice,
     check_int,
     check_positive,
+    labels_by_keyword,
     scale_safe_moments,
 )
 from ibcore.interface import IXL, IYL, Bounds
@@ -229,10 +230,11 @@ def _to_out(v: torch.Tensor, batched: bool) -> Any:
     return arr if batched else float(arr[0])
 
 
+@labels_by_keyword
 def mi_kde(
     layer: Any,
-    labels: Any = None,
     *,
+    labels: Any = None,
     noise_var: float,
     device: str | torch.device | None = None,
     chunk_size: int | None = None,
@@ -403,7 +405,7 @@ class KDE:
     def _run(self, layer: Any, labels: Any) -> KDEResult:
         return mi_kde(
             layer,
-            labels,
+            labels=labels,
             noise_var=self.noise_var,
             device=self.device,
             chunk_size=self.chunk_size,

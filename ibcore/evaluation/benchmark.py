@@ -277,12 +277,12 @@ def kde_vs_n(
     """
     dev = resolve_device(device)
     acts, labels = synthetic_layer(64, d, 2)
-    mi_kde(acts.to(dev), labels.to(dev), noise_var=noise_var)  # warm-up: library start-up is not timed
+    mi_kde(acts.to(dev), labels=labels.to(dev), noise_var=noise_var)  # warm-up: library start-up is not timed
     rows = []
     for n in sizes:
         acts, labels = synthetic_layer(int(n), d, n_epochs)
         a, y = acts.to(dev), labels.to(dev)
-        ours, t_ours = timed(lambda a=a, y=y: mi_kde(a, y, noise_var=noise_var), device=dev)
+        ours, t_ours = timed(lambda a=a, y=y: mi_kde(a, labels=y, noise_var=noise_var), device=dev)
         h, lab = acts.numpy(), labels.numpy()
         anchor, t_anchor = timed(
             lambda h=h, lab=lab: [saxe_kde(h[e], lab, noise_var) for e in range(anchor_epochs)]

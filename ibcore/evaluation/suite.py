@@ -308,13 +308,15 @@ def estimator_suite(
     def binning(bins: int | None) -> Callable[[tuple, str, int], float]:
         def f(data: tuple, kind: str, seed: int) -> float:
             layer, labels, levels = data
-            res = mi_binning(layer, labels, n_bins=bins or levels, value_range=(-1.0, 1.0), device=device)
+            res = mi_binning(
+                layer, labels=labels, n_bins=bins or levels, value_range=(-1.0, 1.0), device=device
+            )
             return float(res.i_xl if kind == "binning-x" else res.i_yl)
 
         return f
 
     def decision(data: tuple, kind: str, seed: int) -> float:
-        return float(mi_decision_rule(data[0], data[1], device=device).i_yl)
+        return float(mi_decision_rule(data[0], labels=data[1], device=device).i_yl)
 
     def renyi(data: tuple, kind: str, seed: int) -> float:
         return mi_renyi(

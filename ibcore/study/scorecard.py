@@ -5,15 +5,16 @@ A notebook records rows with :func:`record`; they are stored as JSON under
 folder), so that ``python -m ibcore.study.scorecard --profile P`` prints the table for the runs of
 profile P and the book's scorecard page shows the same rows.
 
-Verdicts are words, decided by the notebook from numbers it computed: ``reproduced``,
-``partly``, ``not reproduced``, or ``not comparable`` (e.g. a smoke run or partial data).
+Verdicts are words of :data:`ibcore.study.claims.VERDICTS`, decided from numbers the page
+computed: ``reproduced``, ``partly``, ``not reproduced``, ``inconclusive``, or ``not comparable``
+(e.g. a smoke run or partial data); :mod:`ibcore.study.claims` holds the claim records.
 A chapter states its criterion once through a shared rule:
 
 - :func:`verdict_count` - a claim about several items (layers, seeds, estimators): reproduced
   when all of them pass, partly when some do, not reproduced when none does;
 - :func:`verdict_threshold` - a claim that a value meets a bound (``at_least``/``at_most``).
 
-Both give ``not comparable`` at a profile in :data:`NOT_COMPARABLE_PROFILES` (the smoke profile
+Both give ``not comparable`` at a profile in ``claims.NOT_COMPARABLE_PROFILES`` (the smoke profile
 checks the code path, not the science) or when called with ``comparable=False``.
 """
 
@@ -33,11 +34,9 @@ import pandas as pd
 from ibcore._io import write_json
 from ibcore._paths import cache_root
 from ibcore._validation import check_int
+from ibcore.study.claims import NOT_COMPARABLE_PROFILES, PAPER_KEYS, VERDICTS
 
 __all__ = [
-    "PAPER_KEYS",
-    "VERDICTS",
-    "NOT_COMPARABLE_PROFILES",
     "verdict_count",
     "verdict_threshold",
     "record",
@@ -47,10 +46,7 @@ __all__ = [
     "main",
 ]
 
-PAPER_KEYS = ("shwartzziv2017", "saxe2018", "geiger2021", "goldfeld2019", "butakov2024", "elad2019")
-VERDICTS = ("reproduced", "partly", "not reproduced", "not comparable")
 COLUMNS = ["paper", "claim", "paper value", "our value", "verdict", "profile", "notebook"]
-NOT_COMPARABLE_PROFILES = ("smoke",)
 
 
 def _dir(profile: str) -> Path:
@@ -128,7 +124,7 @@ def verdict_count(n_ok: int, n_total: int, *, profile: str, comparable: bool = T
     n_total : int
         Items checked, >= 1.
     profile : str
-        The run's profile (keyword-only); a profile in :data:`NOT_COMPARABLE_PROFILES` gives
+        The run's profile (keyword-only); a profile in ``claims.NOT_COMPARABLE_PROFILES`` gives
         ``"not comparable"``.
     comparable : bool, default True
         ``False`` gives ``"not comparable"`` whatever the counts (e.g. partial data).
@@ -136,7 +132,7 @@ def verdict_count(n_ok: int, n_total: int, *, profile: str, comparable: bool = T
     Returns
     -------
     str
-        One of :data:`VERDICTS`.
+        One of :data:`~ibcore.study.claims.VERDICTS`.
 
     Raises
     ------
@@ -188,7 +184,7 @@ def verdict_threshold(
     at_least, at_most : float, optional
         Bounds (keyword-only); at least one must be given, and ``at_least <= at_most``.
     profile : str
-        The run's profile (keyword-only); a profile in :data:`NOT_COMPARABLE_PROFILES` gives
+        The run's profile (keyword-only); a profile in ``claims.NOT_COMPARABLE_PROFILES`` gives
         ``"not comparable"``.
     comparable : bool, default True
         ``False`` gives ``"not comparable"`` whatever the value.

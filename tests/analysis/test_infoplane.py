@@ -49,7 +49,7 @@ def test_binning_columns_equal_direct_calls():
     assert len(df) == 2 * len(run.epochs)
     for e_idx, epoch in enumerate(run.epochs):
         direct = ibcore.mi_binning(
-            run.activations["layer1"][e_idx].float(), run.y_eval, n_bins=30, value_range=(-1, 1)
+            run.activations["layer1"][e_idx].float(), labels=run.y_eval, n_bins=30, value_range=(-1, 1)
         )
         row = df[(df.layer == "layer1") & (df.epoch == epoch)].iloc[0]
         assert row[IXL] == pytest.approx(direct.i_xl, abs=1e-12)

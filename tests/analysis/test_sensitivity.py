@@ -34,7 +34,7 @@ def test_bin_width_sweep_matches_mi_binning_row_by_row():
     h, y = _layer(seed=1)
     t = bin_width_sweep(h, y, [0.07, 0.3])
     for w, row in zip([0.07, 0.3], t.itertuples(index=False), strict=True):
-        r = mi_binning(h, y, bin_width=w)
+        r = mi_binning(h, labels=y, bin_width=w)
         assert row[1] == pytest.approx(r.i_xl, abs=1e-12) and row[2] == pytest.approx(r.i_yl, abs=1e-12)
 
 
@@ -47,7 +47,7 @@ def test_kde_variance_sweep_is_monotone_and_bounded():
     assert t[IXL].iloc[-1] < 0.05
     assert np.all(np.diff(t[IXL].to_numpy()) < 0)
     assert (t[f"{IXL} lower"] <= t[IXL] + 1e-12).all()
-    r = mi_kde(h, y, noise_var=0.1)
+    r = mi_kde(h, labels=y, noise_var=0.1)
     assert t[IXL].iloc[2] == pytest.approx(r.i_xl.upper, abs=1e-12)
 
 

@@ -69,11 +69,11 @@ ESTIMATORS = {
     "mi_kl": lambda x: mi_kl(x, Y, k=3),
     "mi_wkl": lambda x: mi_wkl(x, Y, k=3),
     "mi_ksg": lambda x: mi_ksg(x, Y, k=3),
-    "mi_binning": lambda x: mi_binning(x, LABELS),
+    "mi_binning": lambda x: mi_binning(x, labels=LABELS),
     "entropy_discrete": lambda x: entropy_discrete(x),
-    "mi_decision_rule": lambda x: mi_decision_rule(x, LABELS),
+    "mi_decision_rule": lambda x: mi_decision_rule(x, labels=LABELS),
     "mi_edge": lambda x: mi_edge(x, Y),
-    "mi_kde": lambda x: mi_kde(x, LABELS, noise_var=0.1),
+    "mi_kde": lambda x: mi_kde(x, labels=LABELS, noise_var=0.1),
     "mi_mine": lambda x: mi_mine(x, Y, **FAST_MINE).estimate,
     "mi_noisy_layer": lambda x: mi_noisy_layer(x, _layer(), 0.5, **FAST_MINE).estimate,
     "entropy_renyi": lambda x: entropy_renyi(x),
@@ -134,7 +134,7 @@ def test_zero_d_labels_are_refused(name):
     fn = {"mi_binning": mi_binning, "mi_decision_rule": mi_decision_rule, "mi_kde": mi_kde}[name]
     opts = {"noise_var": 0.1} if name == "mi_kde" else {}
     with pytest.raises(ValueError, match=r"shape \(\)"):
-        fn(X, np.array(1), **opts)
+        fn(X, labels=np.array(1), **opts)
 
 
 @pytest.mark.parametrize(
@@ -160,11 +160,11 @@ def test_bool_options_must_be_bool(name, call):
 # only moves a value lying within ~1e-16 of a bin edge. MINE (float32, whose range holds 1e30 and
 # 1e-30) is tested against its own spread below.
 SCALE_INVARIANT = {
-    "mi_binning": (lambda x: mi_binning(x, LABELS), (1e160, 1e-170, 1e300)),
-    "mi_binning adaptive": (lambda x: mi_binning(x, LABELS, mode="adaptive"), (1e300, 1e-300)),
+    "mi_binning": (lambda x: mi_binning(x, labels=LABELS), (1e160, 1e-170, 1e300)),
+    "mi_binning adaptive": (lambda x: mi_binning(x, labels=LABELS, mode="adaptive"), (1e300, 1e-300)),
     "Binning.estimate range": (lambda x: Binning(value_range=None).estimate(LABELS, x), (1e200, 1e-200)),
     "mi_edge": (lambda x: mi_edge(x, Y), (1e160, 1e-170)),
-    "mi_decision_rule": (lambda x: mi_decision_rule(x, LABELS), (1e300, 1e-300)),
+    "mi_decision_rule": (lambda x: mi_decision_rule(x, labels=LABELS), (1e300, 1e-300)),
     "mi_ksg isotropic": (lambda x, a=1.0: mi_ksg(x, Y * a, k=3), (1e154, 1e-160)),
 }
 
@@ -243,10 +243,10 @@ def test_sample_propagation_with_vanishing_noise_reaches_log_n(beta):
     [
         lambda: mi_edge(X, Y, epsilon=1e-30),
         lambda: mi_edge(X, Y, epsilon=1e-30, n_buckets=10**12),
-        lambda: mi_binning(X, LABELS, bin_width=1e-300).i_xl,
-        lambda: mi_binning(X, LABELS, n_bins=10**30).i_xl,
-        lambda: mi_binning(X, LABELS, n_bins=10**30, value_range=(-5, 5)).i_xl,
-        lambda: mi_binning(X, LABELS, bin_width=1e-300, value_range=(-10, 10)).i_xl,
+        lambda: mi_binning(X, labels=LABELS, bin_width=1e-300).i_xl,
+        lambda: mi_binning(X, labels=LABELS, n_bins=10**30).i_xl,
+        lambda: mi_binning(X, labels=LABELS, n_bins=10**30, value_range=(-5, 5)).i_xl,
+        lambda: mi_binning(X, labels=LABELS, bin_width=1e-300, value_range=(-10, 10)).i_xl,
     ],
     ids=[
         "edge eps",
@@ -272,8 +272,8 @@ def test_mi_edge_on_huge_values_is_the_standardized_answer():
     ("call", "match"),
     [
         (lambda: mi_edge(X * 1e10, Y, epsilon=1e-300, standardize=False), "epsilon >= 3.77e-290"),
-        (lambda: mi_binning(X * 1e10, LABELS, bin_width=1e-300), "bin_width >= 3.77e-290"),
-        (lambda: mi_binning(X, LABELS, bin_width=1e-320, value_range=(-1, 1)), "bin_width >= 2e-300"),
+        (lambda: mi_binning(X * 1e10, labels=LABELS, bin_width=1e-300), "bin_width >= 3.77e-290"),
+        (lambda: mi_binning(X, labels=LABELS, bin_width=1e-320, value_range=(-1, 1)), "bin_width >= 2e-300"),
     ],
 )
 def test_indices_beyond_float_range_are_refused_with_the_valid_range(call, match):
@@ -285,7 +285,7 @@ def test_symbols_and_labels_beyond_exact_floats_are_refused():
     with pytest.raises(ValueError, match=r"2\*\*53"):
         entropy_discrete(np.array([0.0, 2.0**60, 2.0**60 + 2**10]))
     with pytest.raises(ValueError, match=r"2\*\*53"):
-        mi_binning(X, np.array([0.0, 1e300] * (N // 2)))
+        mi_binning(X, labels=np.array([0.0, 1e300] * (N // 2)))
 
 
 @pytest.mark.parametrize("name", ["mi_mine", "MINE.fit", "mi_noisy_layer"])
@@ -380,9 +380,9 @@ def test_monte_carlo_memory_is_bounded_before_allocating(call):
 
 def test_adaptive_bins_beyond_n_are_capped_exactly():
     t0 = time.perf_counter()
-    huge = mi_binning(X, LABELS, mode="adaptive", n_bins=10**9)
+    huge = mi_binning(X, labels=LABELS, mode="adaptive", n_bins=10**9)
     assert time.perf_counter() - t0 < 5  # it used to build a list of 10**9 edges
-    assert huge == mi_binning(X, LABELS, mode="adaptive", n_bins=N)  # the same partition
+    assert huge == mi_binning(X, labels=LABELS, mode="adaptive", n_bins=N)  # the same partition
 
 
 def test_edge_ensemble_size_is_bounded():
@@ -424,8 +424,8 @@ def test_knn_mi_is_invariant_under_a_common_huge_scale(fn):
 # 1e-150, not 1e-160: the noise variance 0.1 * 1e-320 would itself be subnormal (3 digits)
 @pytest.mark.parametrize("scale", [1e154, 1e-150])
 def test_kde_bounds_are_invariant_when_noise_scales_with_the_data(scale):
-    base = mi_kde(X, LABELS, noise_var=0.1)
-    moved = mi_kde(X * scale, LABELS, noise_var=0.1 * scale * scale)
+    base = mi_kde(X, labels=LABELS, noise_var=0.1)
+    moved = mi_kde(X * scale, labels=LABELS, noise_var=0.1 * scale * scale)
     for b, m in zip(base, moved, strict=True):
         assert m.lower == pytest.approx(b.lower, abs=1e-9) and m.upper == pytest.approx(b.upper, abs=1e-9)
 
@@ -460,8 +460,8 @@ def test_renyi_with_vanishing_sigma_is_log_n():
         pytest.param(lambda x: mi_kl(x, Y, k=3), id="mi_kl"),
         pytest.param(lambda x: mi_wkl(x, Y, k=3), id="mi_wkl"),
         pytest.param(lambda x: mi_ksg(x, Y, k=3), id="mi_ksg"),
-        pytest.param(lambda x: mi_kde(x, LABELS, noise_var=0.1).i_xl, id="mi_kde"),
-        pytest.param(lambda x: mi_binning(x, LABELS), id="mi_binning"),
+        pytest.param(lambda x: mi_kde(x, labels=LABELS, noise_var=0.1).i_xl, id="mi_kde"),
+        pytest.param(lambda x: mi_binning(x, labels=LABELS), id="mi_binning"),
     ],
 )
 def test_a_constant_column_adds_no_information(fn):
@@ -481,7 +481,7 @@ def test_ksg_offers_standardisation():
 
 def test_kde_of_a_layer_far_wider_than_the_noise_is_log_n():
     # 1e154 with noise 0.1: every point its own cluster, I(X;T) = log N and I(Y;T) = H(Y) (was nan)
-    r = mi_kde(X * 1e154, LABELS, noise_var=0.1)
+    r = mi_kde(X * 1e154, labels=LABELS, noise_var=0.1)
     assert r.i_xl.lower == pytest.approx(math.log(N), abs=1e-12)
     h_y = -sum(p * math.log(p) for p in np.bincount(LABELS) / N if p > 0)
     assert r.i_yl.upper == pytest.approx(h_y, abs=1e-12)

@@ -24,12 +24,12 @@ def test_four_known_bins_give_log4_and_labels_of_the_bin():
     # n_bins=4 on [-1, 1]: bins [-1,-.5), [-.5,0), [0,.5), [.5,1]; two samples per bin -> H = log 4
     layer = np.array([-0.9, -0.6, -0.4, -0.1, 0.1, 0.4, 0.6, 0.9])
     bins = np.array([0, 0, 1, 1, 2, 2, 3, 3])
-    r = mi_binning(layer, bins // 2, n_bins=4, value_range=(-1, 1))
+    r = mi_binning(layer, labels=bins // 2, n_bins=4, value_range=(-1, 1))
     # labels = (bin // 2) are a function of the bin: I(Y;L) = H(Y) = log 2, exactly
     assert r.i_xl == pytest.approx(math.log(4), abs=1e-12)
     assert r.i_yl == pytest.approx(LOG2, abs=1e-12)
     # labels = bin: I(Y;L) = H(Y) = H(L) = log 4
-    r4 = mi_binning(layer, bins, n_bins=4, value_range=(-1, 1))
+    r4 = mi_binning(layer, labels=bins, n_bins=4, value_range=(-1, 1))
     assert r4.i_yl == pytest.approx(math.log(4), abs=1e-12)
 
 
@@ -46,7 +46,7 @@ def test_unequal_bins_and_labels_hand_computed():
     # H(L) = H(3/6, 2/6, 1/6); H(L|Y=0) = 0 (both in bin 0); H(L|Y=1) = H(1/4, 2/4, 1/4)
     layer = np.array([0.05, 0.1, 0.2, 0.4, 0.45, 0.8])
     y = np.array([0, 0, 1, 1, 1, 1])
-    r = mi_binning(layer, y, n_bins=3, value_range=(0, 0.9))
+    r = mi_binning(layer, labels=y, n_bins=3, value_range=(0, 0.9))
     h_l = discrete_entropy([3 / 6, 2 / 6, 1 / 6])
     want = h_l - (4 / 6) * discrete_entropy([0.25, 0.5, 0.25])
     assert r.i_xl == pytest.approx(h_l, abs=1e-12)
@@ -57,7 +57,7 @@ def test_independent_labels_give_small_i_yl():
     rng = np.random.default_rng(0)
     layer = rng.uniform(-1, 1, 4000)
     y = rng.integers(0, 2, 4000)
-    r = mi_binning(layer, y, n_bins=4, value_range=(-1, 1))
+    r = mi_binning(layer, labels=y, n_bins=4, value_range=(-1, 1))
     # true I = 0; plug-in bias ~ (4-1)(2-1)/(2N) = 4e-4 nats, sd ~ 3e-4: 0.004 is > 10 sd
     assert 0.0 <= r.i_yl < 0.004
     assert r.i_xl == pytest.approx(math.log(4), abs=0.005)  # 4 equiprobable bins, sd ~ 1e-3
@@ -67,22 +67,22 @@ def test_saturation_at_log_n_when_every_sample_has_its_own_bin():
     rng = np.random.default_rng(1)
     layer = rng.standard_normal((500, 3))
     y = rng.integers(0, 3, 500)
-    r = mi_binning(layer, y, n_bins=100_000)
+    r = mi_binning(layer, labels=y, n_bins=100_000)
     # all 500 rows distinct -> H(Q(L)) = log N exactly and I(Y;L) = H(Y)
     assert r.i_xl == pytest.approx(math.log(500), abs=1e-12)
     assert r.i_yl == pytest.approx(discrete_entropy(np.bincount(y) / 500), abs=1e-12)
 
 
 def test_constant_layer_has_zero_information():
-    r = mi_binning(np.full((50, 4), 0.3), np.arange(50) % 2)
+    r = mi_binning(np.full((50, 4), 0.3), labels=np.arange(50) % 2)
     assert r.i_xl == 0.0 and r.i_yl == 0.0
 
 
 def test_bits_are_nats_over_log2():
     rng = np.random.default_rng(2)
     layer, y = np.tanh(rng.standard_normal((300, 5))), rng.integers(0, 4, 300)
-    nats = mi_binning(layer, y, n_bins=5)
-    bits = mi_binning(layer, y, n_bins=5, unit="bits")
+    nats = mi_binning(layer, labels=y, n_bins=5)
+    bits = mi_binning(layer, labels=y, n_bins=5, unit="bits")
     assert bits.i_xl == pytest.approx(nats.i_xl / LOG2, rel=1e-12)
     assert bits.i_yl == pytest.approx(nats.i_yl / LOG2, rel=1e-12)
 
@@ -176,10 +176,10 @@ def test_batched_equals_loop_over_epochs(options):
     rng = np.random.default_rng(7)
     run = np.tanh(rng.standard_normal((6, 400, 4)) * np.linspace(0.2, 3, 6)[:, None, None])
     y = rng.integers(0, 3, 400)
-    batched = mi_binning(run, y, **options)
+    batched = mi_binning(run, labels=y, **options)
     assert batched.i_xl.shape == (6,) and batched.i_yl.shape == (6,)
     for b in range(6):
-        single = mi_binning(run[b], y, **options)
+        single = mi_binning(run[b], labels=y, **options)
         assert batched.i_xl[b] == pytest.approx(single.i_xl, abs=1e-12)
         assert batched.i_yl[b] == pytest.approx(single.i_yl, abs=1e-12)
 
@@ -190,7 +190,7 @@ def test_wide_layer_uses_hashed_rows_and_matches_numpy_unique():
     run = rng.integers(0, 3, (3, 300, 60)).astype(float) / 3
     run[:, 150:] = run[:, :150]  # duplicate rows so that counts are not all 1
     y = rng.integers(0, 2, 300)
-    r = mi_binning(run, y, n_bins=8, value_range=(0, 1))
+    r = mi_binning(run, labels=y, n_bins=8, value_range=(0, 1))
     for b in range(3):
         codes = np.minimum(np.floor(run[b] * 8), 7).astype(int)
         h = _plugin_entropy_rows(codes)
@@ -210,7 +210,7 @@ def test_entropy_discrete_matches_numpy_and_accepts_batches():
 
 def test_torch_input_stays_on_its_device_and_gives_floats():
     t = torch.tensor([[0.1], [0.9]], dtype=torch.float32)
-    r = mi_binning(t, torch.tensor([0, 1]), n_bins=2, value_range=(0, 1))
+    r = mi_binning(t, labels=torch.tensor([0, 1]), n_bins=2, value_range=(0, 1))
     assert isinstance(r.i_xl, float) and r.i_xl == pytest.approx(LOG2)
 
 
@@ -237,7 +237,7 @@ def test_bad_options_raise(kwargs, match):
 
 def test_bad_data_raise():
     with pytest.raises(ValueError, match="labels has 19 labels"):
-        mi_binning(np.zeros((20, 2)), np.zeros(19, dtype=int))
+        mi_binning(np.zeros((20, 2)), labels=np.zeros(19, dtype=int))
     with pytest.raises(ValueError, match="NaN"):
         mi_binning(np.array([0.0, np.nan, 1.0]))
     with pytest.raises(ValueError, match="ndim=4"):
@@ -256,9 +256,9 @@ def test_rank_codes_give_the_same_entropies_as_exact_codes(monkeypatch):
 
     layer = np.random.default_rng(0).uniform(-1, 1, (3, 300, 4))
     labels = np.random.default_rng(1).integers(0, 3, 300)
-    exact = mi_binning(layer, labels, n_bins=7)
+    exact = mi_binning(layer, labels=labels, n_bins=7)
     monkeypatch.setattr(binning, "_EXACT_CODE", 0.5)
-    ranked = mi_binning(layer, labels, n_bins=7)
+    ranked = mi_binning(layer, labels=labels, n_bins=7)
     np.testing.assert_array_equal(ranked.i_xl, exact.i_xl)
     np.testing.assert_array_equal(ranked.i_yl, exact.i_yl)
 
@@ -268,13 +268,13 @@ def test_power_of_two_rescaling_changes_no_bin():
     layer = np.random.default_rng(2).uniform(-1, 1, (400, 3)).astype(np.float32)
     labels = np.arange(400) % 4
     for scale in (2.0**126, 2.0**-120):  # float32: near the top of its range; tiny normals
-        r = mi_binning(layer * np.float32(scale), labels, n_bins=9)
-        assert r == mi_binning(layer, labels, n_bins=9)
+        r = mi_binning(layer * np.float32(scale), labels=labels, n_bins=9)
+        assert r == mi_binning(layer, labels=labels, n_bins=9)
 
 
 def test_a_one_epoch_layer_given_as_3d_says_how_it_was_read():
     # issue 25: (N, d, 1) is read as N epochs of d samples; the error says so
     acts, labels = np.random.default_rng(0).random((300, 3)), np.arange(300) % 2
     with pytest.raises(ValueError, match=r"read as 300 epochs x 3 samples x 1 unit .*\(N, units\)"):
-        mi_binning(acts[:, :, None], labels)
-    assert mi_binning(acts[:, :, None].reshape(300, -1), labels) == mi_binning(acts, labels)
+        mi_binning(acts[:, :, None], labels=labels)
+    assert mi_binning(acts[:, :, None].reshape(300, -1), labels=labels) == mi_binning(acts, labels=labels)

@@ -14,9 +14,9 @@ def test_per_epoch_range_equals_binning_each_epoch_alone():
     rng = np.random.default_rng(0)
     acts = np.maximum(0.0, rng.normal(size=(6, 300, 3)) * np.arange(1, 7)[:, None, None]).astype(np.float32)
     labels = rng.integers(0, 2, 300)
-    r = mi_binning(acts, labels, n_bins=30, range_per_epoch=True)
+    r = mi_binning(acts, labels=labels, n_bins=30, range_per_epoch=True)
     for e in range(6):
-        one = mi_binning(acts[e], labels, n_bins=30)
+        one = mi_binning(acts[e], labels=labels, n_bins=30)
         assert r.i_xl[e] == pytest.approx(one.i_xl, abs=1e-12)
         assert r.i_yl[e] == pytest.approx(one.i_yl, abs=1e-12)
 
@@ -38,7 +38,7 @@ def test_per_epoch_range_is_invariant_to_each_epochs_scale():
 def test_per_epoch_range_hand_computed_and_constant_epoch():
     # epoch 0: values 0, 1, 2, 3 in 4 bins of [0, 3] -> 4 bins, log 4; epoch 1 constant -> 0
     acts = torch.tensor([[[0.0], [1.0], [2.0], [3.0]], [[5.0], [5.0], [5.0], [5.0]]])
-    r = mi_binning(acts, torch.tensor([0, 0, 1, 1]), n_bins=4, range_per_epoch=True)
+    r = mi_binning(acts, labels=torch.tensor([0, 0, 1, 1]), n_bins=4, range_per_epoch=True)
     assert r.i_xl[0] == pytest.approx(math.log(4), abs=1e-12)
     assert r.i_yl[0] == pytest.approx(math.log(2), abs=1e-12)
     assert r.i_xl[1] == 0.0 and r.i_yl[1] == 0.0
@@ -78,7 +78,7 @@ def test_binning_object_carries_the_option_and_names_it():
     assert est.name == "binning (30 bins, per-epoch range)"
     acts = np.abs(np.random.default_rng(3).normal(size=(3, 40, 2)))
     out = est.estimate_layer(acts, x=np.arange(40), y=np.arange(40) % 2)
-    ref = mi_binning(acts, np.arange(40) % 2, n_bins=30, range_per_epoch=True)
+    ref = mi_binning(acts, labels=np.arange(40) % 2, n_bins=30, range_per_epoch=True)
     np.testing.assert_allclose(out["I(X;L)"], ref.i_xl, atol=1e-12)
     # the default object (tanh range [-1, 1]) is unchanged by the new field
     assert Binning() == Binning(n_bins=30, value_range=(-1.0, 1.0), range_per_epoch=False)

@@ -24,28 +24,29 @@ def test_mi_labels_separated_classes_give_log_c(entropy):
     # well-separated equal classes: I(Z;Y) = H(Y) = log 2 (overlap ~ Phi(-4 sqrt 2 ... ) ~ 0);
     # kNN bias of the difference of entropies at n = 1200 in 2-D: within 0.1
     z, y = _mixture(sep=8.0)
-    assert mi_labels(z, y, k=5, entropy=entropy) == pytest.approx(math.log(2), abs=0.1)
+    assert mi_labels(z, labels=y, k=5, entropy=entropy) == pytest.approx(math.log(2), abs=0.1)
     z3, y3 = _mixture(sep=10.0, classes=3, n_per=400)
-    assert mi_labels(z3, y3, k=5, entropy=entropy) == pytest.approx(math.log(3), abs=0.12)
+    assert mi_labels(z3, labels=y3, k=5, entropy=entropy) == pytest.approx(math.log(3), abs=0.12)
 
 
 def test_mi_labels_independent_labels_give_zero_and_grow_with_separation():
     z, _ = _mixture(sep=0.0)
     y = np.random.default_rng(1).integers(0, 2, len(z))
     # independent: 0 up to the estimator's noise (sd ~ 0.03 at n = 1200)
-    assert abs(mi_labels(z, y, k=5)) < 0.12
-    values = [mi_labels(*_mixture(sep=s), k=5) for s in (0.5, 2.0, 8.0)]
+    assert abs(mi_labels(z, labels=y, k=5)) < 0.12
+    mixtures = [_mixture(sep=s) for s in (0.5, 2.0, 8.0)]
+    values = [mi_labels(z, labels=y, k=5) for z, y in mixtures]
     assert values[0] < values[1] < values[2]
 
 
 def test_mi_labels_refuses_bad_input():
     z, y = _mixture(n_per=50)
     with pytest.raises(ValueError, match="labels has 100 labels, expected 99"):
-        mi_labels(z[:99], y, k=5)
+        mi_labels(z[:99], labels=y, k=5)
     with pytest.raises(ValueError, match="need more than k"):
-        mi_labels(z, np.r_[np.zeros(97, int), np.ones(3, int)], k=5)
+        mi_labels(z, labels=np.r_[np.zeros(97, int), np.ones(3, int)], k=5)
     with pytest.raises(ValueError, match="unknown entropy"):
-        mi_labels(z, y, entropy="ksg")
+        mi_labels(z, labels=y, entropy="ksg")
 
 
 def test_compressed_mi_is_a_layer_estimator_with_sane_coordinates():

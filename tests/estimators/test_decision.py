@@ -15,7 +15,7 @@ def test_perfect_classifier_gives_h_y_twice():
     rng = np.random.default_rng(0)
     y = rng.integers(0, 5, 400)
     logits = 5.0 * np.eye(5)[y] + 0.1 * rng.standard_normal((400, 5))
-    r = mi_decision_rule(logits, y)
+    r = mi_decision_rule(logits, labels=y)
     h_y = discrete_entropy(np.bincount(y) / 400)
     assert r.i_xl == pytest.approx(h_y, abs=1e-12)
     assert r.i_yl == pytest.approx(h_y, abs=1e-12)
@@ -24,7 +24,7 @@ def test_perfect_classifier_gives_h_y_twice():
 def test_constant_prediction_gives_zero():
     y = np.arange(30) % 3
     out = np.tile([0.1, 0.7, 0.2], (30, 1))
-    r = mi_decision_rule(out, y)
+    r = mi_decision_rule(out, labels=y)
     assert r.i_xl == 0.0 and r.i_yl == 0.0
 
 
@@ -36,7 +36,7 @@ def test_hand_computed_confusion_matrix():
     y = np.array([0, 0, 0, 0, 1, 1, 1, 1])
     pred = np.array([0, 0, 0, 1, 1, 1, 1, 1])
     want = 3 / 8 * math.log(2) + 1 / 8 * math.log(2 / 5) + 1 / 2 * math.log(8 / 5)
-    r = mi_decision_rule(pred, y)
+    r = mi_decision_rule(pred, labels=y)
     assert r.i_yl == pytest.approx(want, abs=1e-12)
     assert r.i_xl == pytest.approx(discrete_entropy([3 / 8, 5 / 8]), abs=1e-12)
     assert r.i_yl == pytest.approx(mutual_info_score(y, pred), abs=1e-12)
@@ -46,18 +46,18 @@ def test_scores_and_class_indices_agree_and_ties_go_to_lowest_index():
     rng = np.random.default_rng(1)
     out = rng.standard_normal((200, 4))
     y = rng.integers(0, 4, 200)
-    a = mi_decision_rule(out, y)
-    b = mi_decision_rule(out.argmax(axis=1), y)
+    a = mi_decision_rule(out, labels=y)
+    b = mi_decision_rule(out.argmax(axis=1), labels=y)
     assert a == pytest.approx(b)
     tied = np.array([[1.0, 1.0, 0.0], [0.0, 2.0, 2.0]])  # argmax -> 0 and 1
-    assert mi_decision_rule(tied, np.array([0, 1])).i_yl == pytest.approx(math.log(2), abs=1e-12)
+    assert mi_decision_rule(tied, labels=np.array([0, 1])).i_yl == pytest.approx(math.log(2), abs=1e-12)
 
 
 def test_matches_sklearn_on_random_predictions():
     rng = np.random.default_rng(2)
     y = rng.integers(0, 10, 1000)
     pred = np.where(rng.random(1000) < 0.6, y, rng.integers(0, 10, 1000))
-    r = mi_decision_rule(pred, y)
+    r = mi_decision_rule(pred, labels=y)
     assert r.i_yl == pytest.approx(mutual_info_score(y, pred), abs=1e-12)
     assert r.i_yl <= min(r.i_xl, discrete_entropy(np.bincount(y) / 1000)) + 1e-12
 
@@ -69,11 +69,11 @@ def test_batched_equals_loop_and_bits():
         + np.linspace(0, 3, 7)[:, None, None] * np.eye(6)[rng.integers(0, 6, 300)]
     )
     y = run[-1].argmax(axis=1)  # the last epoch is a perfect classifier
-    batched = mi_decision_rule(torch.from_numpy(run), torch.from_numpy(y))
-    bits = mi_decision_rule(run, y, unit="bits")
+    batched = mi_decision_rule(torch.from_numpy(run), labels=torch.from_numpy(y))
+    bits = mi_decision_rule(run, labels=y, unit="bits")
     assert batched.i_xl.shape == (7,)
     for b in range(7):
-        single = mi_decision_rule(run[b], y)
+        single = mi_decision_rule(run[b], labels=y)
         assert batched.i_xl[b] == pytest.approx(single.i_xl, abs=1e-12)
         assert batched.i_yl[b] == pytest.approx(single.i_yl, abs=1e-12)
         assert bits.i_yl[b] == pytest.approx(single.i_yl / math.log(2), rel=1e-12)
@@ -84,12 +84,12 @@ def test_batched_equals_loop_and_bits():
 def test_labels_can_be_arbitrary_integers():
     pred = np.array([5, 5, 9, 9])
     y = np.array([-3, -3, 100, 100])
-    assert mi_decision_rule(pred, y).i_yl == pytest.approx(math.log(2), abs=1e-12)
+    assert mi_decision_rule(pred, labels=y).i_yl == pytest.approx(math.log(2), abs=1e-12)
 
 
 def test_bad_inputs_raise():
     with pytest.raises(ValueError, match="labels has 3 labels"):
-        mi_decision_rule(np.zeros((4, 2)), np.zeros(3, dtype=int))
+        mi_decision_rule(np.zeros((4, 2)), labels=np.zeros(3, dtype=int))
     with pytest.raises(ValueError, match="whole numbers"):
         mi_decision_rule(np.array([0.5, 1.0]))
     with pytest.raises(ValueError, match="NaN"):
@@ -105,8 +105,8 @@ def test_one_column_of_scores_is_refused():
     y = np.arange(40) % 2
     logit = np.random.default_rng(4).standard_normal((40, 1))
     for call in (
-        lambda: mi_decision_rule(logit, y),
-        lambda: mi_decision_rule(np.stack([logit] * 3), y),  # (B, N, 1)
+        lambda: mi_decision_rule(logit, labels=y),
+        lambda: mi_decision_rule(np.stack([logit] * 3), labels=y),  # (B, N, 1)
         lambda: DecisionRule().estimate_layer(np.stack([logit] * 3), x=None, y=y),
     ):
         with pytest.raises(ValueError, match=r"outputs has one column .*always class 0.* 1-D array"):
@@ -114,8 +114,8 @@ def test_one_column_of_scores_is_refused():
     with pytest.raises(ValueError, match=r"y has one column \(shape \(40, 1\)\)"):
         DecisionRule().estimate(y, logit)
     # the ways out the message names give the binary classifier's numbers
-    want = mi_decision_rule((logit > 0).astype(int)[:, 0], y)
-    assert mi_decision_rule(np.hstack([-logit, logit]), y) == pytest.approx(want, abs=1e-12)
+    want = mi_decision_rule((logit > 0).astype(int)[:, 0], labels=y)
+    assert mi_decision_rule(np.hstack([-logit, logit]), labels=y) == pytest.approx(want, abs=1e-12)
 
 
 def test_pandas_predictions_and_scores_are_read_like_arrays():
@@ -123,7 +123,7 @@ def test_pandas_predictions_and_scores_are_read_like_arrays():
     rng = np.random.default_rng(5)
     out, y = rng.standard_normal((60, 3)), rng.integers(0, 3, 60)
     pred = out.argmax(axis=1)
-    want = mi_decision_rule(out, y)
-    assert mi_decision_rule(pd.DataFrame(out), pd.Series(y)) == pytest.approx(want, abs=1e-12)
+    want = mi_decision_rule(out, labels=y)
+    assert mi_decision_rule(pd.DataFrame(out), labels=pd.Series(y)) == pytest.approx(want, abs=1e-12)
     # a Series of predicted classes is 1-D class indices, not one column of scores
-    assert mi_decision_rule(pd.Series(pred), y) == pytest.approx(want, abs=1e-12)
+    assert mi_decision_rule(pd.Series(pred), labels=y) == pytest.approx(want, abs=1e-12)

@@ -92,7 +92,7 @@ def test_label_information_of_separated_classes_is_h_y():
     rng = np.random.default_rng(4)
     y = rng.integers(0, 3, 300)
     h = rng.standard_normal((300, 2)) + 100.0 * y[:, None]  # classes 100 apart, noise sd 0.3
-    r = mi_kde(h, y, noise_var=0.1)
+    r = mi_kde(h, labels=y, noise_var=0.1)
     h_y = discrete_entropy(np.bincount(y) / 300)
     # no cross-class kernel mass (exp(-1e4 / 0.8) = 0): each bound splits as H(Y) + sum p I_y
     assert r.i_yl.lower == pytest.approx(h_y, abs=1e-9)
@@ -105,7 +105,7 @@ def test_label_information_never_exceeds_layer_information():
     run = rng.standard_normal((3, 250, 3))
     y = rng.integers(0, 4, 250)
     for noise_var in (0.01, 0.3, 3.0):
-        r = mi_kde(run, y, noise_var=noise_var)
+        r = mi_kde(run, labels=y, noise_var=noise_var)
         # I(X;T) - I(Y;T) = sum_y p(y) I(X;T|Y=y) with each class term >= 0, for both formulas
         assert np.all(r.i_yl.upper <= r.i_xl.upper + 1e-12)
         assert np.all(r.i_yl.lower <= r.i_xl.lower + 1e-12)
@@ -116,7 +116,7 @@ def test_class_conditional_terms_match_explicit_per_class_loop():
     rng = np.random.default_rng(6)
     h = rng.standard_normal((120, 2))
     y = rng.integers(0, 3, 120)
-    r = mi_kde(h, y, noise_var=0.5)
+    r = mi_kde(h, labels=y, noise_var=0.5)
     lo_c = sum(np.mean(y == c) * _reference_bounds(h[y == c], 0.5)[0] for c in range(3))
     up_c = sum(np.mean(y == c) * _reference_bounds(h[y == c], 0.5)[1] for c in range(3))
     lo, up = _reference_bounds(h, 0.5)
@@ -128,10 +128,10 @@ def test_batched_equals_loop_and_chunking_does_not_matter():
     rng = np.random.default_rng(7)
     run = rng.standard_normal((5, 180, 4)) * np.linspace(0.1, 2.0, 5)[:, None, None]
     y = rng.integers(0, 2, 180)
-    batched = mi_kde(torch.from_numpy(run), torch.from_numpy(y), noise_var=0.1, chunk_size=13)
+    batched = mi_kde(torch.from_numpy(run), labels=torch.from_numpy(y), noise_var=0.1, chunk_size=13)
     assert batched.i_xl.lower.shape == (5,)
     for b in range(5):
-        single = mi_kde(run[b], y, noise_var=0.1)
+        single = mi_kde(run[b], labels=y, noise_var=0.1)
         assert batched.i_xl.lower[b] == pytest.approx(single.i_xl.lower, abs=1e-12)
         assert batched.i_xl.upper[b] == pytest.approx(single.i_xl.upper, abs=1e-12)
         assert batched.i_yl.lower[b] == pytest.approx(single.i_yl.lower, abs=1e-12)
@@ -154,7 +154,7 @@ def test_bad_noise_var_raises(noise_var):
 
 def test_bad_inputs_raise():
     with pytest.raises(ValueError, match="labels has 4 labels"):
-        mi_kde(np.zeros((5, 2)), np.zeros(4, dtype=int), noise_var=0.1)
+        mi_kde(np.zeros((5, 2)), labels=np.zeros(4, dtype=int), noise_var=0.1)
     with pytest.raises(ValueError, match="NaN"):
         mi_kde(np.array([[0.0], [np.inf]]), noise_var=0.1)
     with pytest.raises(ValueError, match="chunk_size"):
@@ -173,7 +173,7 @@ def test_tiles_and_class_boundaries_do_not_matter(chunk_size):
     rng = np.random.default_rng(9)
     h = rng.standard_normal((150, 3))
     for y in (np.arange(150) % 3, rng.integers(0, 60, 150)):
-        r = mi_kde(h, y, noise_var=0.3, chunk_size=chunk_size)
+        r = mi_kde(h, labels=y, noise_var=0.3, chunk_size=chunk_size)
         classes = np.unique(y)
         lo_c = sum(np.mean(y == c) * _reference_bounds(h[y == c], 0.3)[0] for c in classes)
         up_c = sum(np.mean(y == c) * _reference_bounds(h[y == c], 0.3)[1] for c in classes)
@@ -191,7 +191,7 @@ def test_equals_saxe_et_al_kde_py_reference():
 
     acts, y = synthetic_layer(300, 6, 3)
     for noise_var in (1e-3, 0.1):
-        ours = mi_kde(acts, y, noise_var=noise_var)
+        ours = mi_kde(acts, labels=y, noise_var=noise_var)
         for e in range(3):
             ref = saxe_kde(acts[e].numpy(), y.numpy(), noise_var)
             # two float64 computations of the same sums (logsumexp vs direct sums >= 1): ~1e-14
@@ -208,8 +208,8 @@ def test_float32_kernels_agree_with_float64_to_1e_5(noise_var):
     from ibcore.evaluation.benchmark import synthetic_layer
 
     acts, y = synthetic_layer(700, 5, 4, seed=1)
-    a = mi_kde(acts, y, noise_var=noise_var, chunk_size=128)
-    b = mi_kde(acts, y, noise_var=noise_var, chunk_size=128, precision="float32")
+    a = mi_kde(acts, labels=y, noise_var=noise_var, chunk_size=128)
+    b = mi_kde(acts, labels=y, noise_var=noise_var, chunk_size=128, precision="float32")
     for u, v in ((a.i_xl, b.i_xl), (a.i_yl, b.i_yl)):
         assert np.abs(u.lower - v.lower).max() < 1e-5
         assert np.abs(u.upper - v.upper).max() < 1e-5
@@ -255,7 +255,7 @@ def test_the_answer_does_not_depend_on_the_thread_count():
         for threads in (1, 2, 3):
             torch.set_num_threads(threads)
             for layer in (acts, acts[0]):  # many epochs (epoch blocks), one epoch (row blocks)
-                results.append(mi_kde(layer, y, noise_var=0.01, chunk_size=128))
+                results.append(mi_kde(layer, labels=y, noise_var=0.01, chunk_size=128))
     finally:
         torch.set_num_threads(before)
     for r in results[2:]:
@@ -271,8 +271,8 @@ def test_cuda_matches_cpu():
 
     acts, y = synthetic_layer(500, 5, 3, seed=3)
     for precision in ("float64", "float32"):
-        a = mi_kde(acts, y, noise_var=0.01, device="cpu", precision=precision)
-        b = mi_kde(acts.cuda(), y.cuda(), noise_var=0.01, precision=precision)
+        a = mi_kde(acts, labels=y, noise_var=0.01, device="cpu", precision=precision)
+        b = mi_kde(acts.cuda(), labels=y.cuda(), noise_var=0.01, precision=precision)
         # the same sums in another order (and another BLAS): float64 ~1e-14, float32 ~1e-7
         for u, v in ((a.i_xl, b.i_xl), (a.i_yl, b.i_yl)):
             assert np.abs(u.lower - v.lower).max() < 1e-6 and np.abs(u.upper - v.upper).max() < 1e-6

@@ -42,6 +42,6 @@ def test_every_citation_is_in_the_bibliography():
         for group in re.findall(r"\{cite[pt]?\}`([^`]+)`", path.read_text()):
             cited.update(k.strip() for k in group.split(","))
     assert cited and cited <= keys, f"unknown keys: {cited - keys}"
-    from ibcore.study.scorecard import PAPER_KEYS
+    from ibcore.study.claims import PAPER_KEYS
 
     assert set(PAPER_KEYS) <= keys

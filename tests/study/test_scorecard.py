@@ -1,6 +1,6 @@
 import pytest
 
-from ibcore.study import scorecard
+from ibcore.study import claims, scorecard
 
 
 @pytest.fixture(autouse=True)
@@ -58,7 +58,7 @@ def test_record_rejects_bad_rows(args, err, match):
 )
 def test_verdict_count(n_ok, n_total, profile, comparable, expected):
     got = scorecard.verdict_count(n_ok, n_total, profile=profile, comparable=comparable)
-    assert got == expected and got in scorecard.VERDICTS
+    assert got == expected and got in claims.VERDICTS
 
 
 @pytest.mark.parametrize(

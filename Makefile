@@ -126,8 +126,8 @@ pytest: $(STAMP)
 	$(PY) -m pytest -m "not slow" -p no:cacheprovider --ignore=tests/notebooks
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check ibcore tests benchmarks
-	$(VENV)/bin/ruff format --check ibcore tests benchmarks
+	$(VENV)/bin/ruff check ibcore tests benchmarks notebooks
+	$(VENV)/bin/ruff format --check ibcore tests benchmarks notebooks
 
 references: $(STAMP)
 	$(MAKE) --no-print-directory run PROFILE=smoke

@@ -453,3 +453,16 @@ def test_checker_sees_the_whole_project():
     assert {"ibcore/analysis/infoplane.py", "ibcore/training/loop.py", "benchmarks/speed.py"} <= paths
     assert any(p.startswith("notebooks/") and p.endswith(".ipynb") for p in paths)
     assert sum(len(s.trees) for s in sources) > len(sources)  # notebook cells parsed one by one
+
+
+MAX_MODULE_LINES = 600
+
+
+def test_no_module_of_ibcore_is_over_600_lines():
+    """One idea per module: a module past 600 lines (the library and the book's layer alike) is split."""
+    long = {
+        str(p.relative_to(ROOT)): n
+        for p in sorted((ROOT / "ibcore").rglob("*.py"))
+        if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES
+    }
+    assert not long, f"modules over {MAX_MODULE_LINES} lines: {long}"

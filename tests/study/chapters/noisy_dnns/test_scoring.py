@@ -1,4 +1,4 @@
-"""Chapter 2 (noisy DNNs): criteria, counts, verdicts, rows and glue of ``chapters.noisy_dnns``.
+"""Chapter 2 (noisy DNNs): criteria, counts, verdicts, rows and glue of ``chapters.noisy_dnns.scoring``.
 
 Small synthetic compression tables whose answers are known; nothing trains.
 """
@@ -6,7 +6,6 @@ Small synthetic compression tables whose answers are known; nothing trains.
 from __future__ import annotations
 
 import dataclasses
-import math
 
 import numpy as np
 import pandas as pd
@@ -14,9 +13,9 @@ import pytest
 
 from ibcore.analysis.summary import LN2
 from ibcore.interface import IXL
-from ibcore.study.chapters import noisy_dnns as ch
+from ibcore.study.chapters.noisy_dnns import PROFILE
+from ibcore.study.chapters.noisy_dnns import scoring as ch
 from ibcore.study.profiles import Settings
-from ibcore.training import TrainConfig, log_schedule
 
 NB = "02_noisy_dnns"
 HIDDEN = ["layer1", "layer2", "layer3"]
@@ -25,7 +24,7 @@ NAN = float("nan")
 
 
 def settings(profile: str = "default") -> Settings:
-    return Settings(notebook=NB, profile=profile, params=dict(ch.PROFILE[profile]), seed=0, device="cpu")
+    return Settings(notebook=NB, profile=profile, params=dict(PROFILE[profile]), seed=0, device="cpu")
 
 
 def comp_rows(rows: dict) -> pd.DataFrame:
@@ -188,49 +187,3 @@ def test_glue_values():
     assert g["lag_text"].startswith(
         "beta = 0.005: I(X;T) peak at epoch 3, bottom at 9, tightest clusters at 12"
     )
-
-
-def test_snapshot_epochs():
-    t = pd.DataFrame(
-        {"peak epoch": [0, 5], "bottom epoch": [30, 9]},
-        index=pd.MultiIndex.from_tuples([(0.005, "a"), (0.005, "b")], names=["beta", "layer"]),
-    )
-    assert ch.snapshot_epochs(t, 0.005, "a", 30) == [0, 30]
-    assert ch.snapshot_epochs(t, 0.005, "b", 30) == [0, 5, 9, 30]
-
-
-def test_configs_are_the_pages_run_keys():
-    """The configurations the page trained before the move (the run cache is keyed by them)."""
-    s = settings("smoke")
-    base = TrainConfig(
-        model={
-            "kind": "mlp",
-            "widths": [12, 10, 7, 5, 4, 3, 2],
-            "activation": "tanh",
-            "output_activation": "softmax",
-        },
-        optimizer="adam",
-        lr=s.lr,
-        batch_size=256,
-        n_epochs=s.n_epochs,
-        schedule=log_schedule(s.n_epochs, s.n_record).tolist(),
-        seed=s.seeds[0],
-        record_weights=True,
-    )
-    want = dataclasses.replace(base, model={**base.model, "noise_std": 0.1})
-    assert ch.noisy_config(s, 0.1).to_dict() == want.to_dict()
-    got = ch.noisy_config(s, 0.005, orthonormal_penalty=0.1).to_dict()
-    assert got["orthonormal_penalty"] == 0.1 and got["model"]["noise_std"] == 0.005
-    cnn = TrainConfig(
-        model={"kind": "mnist_cnn", "activation": "tanh", "noise_std": s.mnist_beta, "dropout": 0.0},
-        optimizer="adam",
-        lr=s.mnist_lr,
-        batch_size=128,
-        n_epochs=s.n_mnist_epochs,
-        schedule=log_schedule(s.n_mnist_epochs, s.n_mnist_record).tolist(),
-        seed=s.seeds[0],
-        record_weights=True,
-    )
-    assert ch.cnn_config(s).to_dict() == cnn.to_dict()
-    assert ch.cnn_config(s).to_dict() != ch.cnn_config(settings()).to_dict()  # the profile's sizes count
-    assert math.isclose(ch.DIP_MIN, 0.1) and ch.CNN_LAYERS == ["layer3", "layer4"]

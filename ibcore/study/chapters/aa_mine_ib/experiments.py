@@ -1,0 +1,407 @@
+"""The page's data and experiments (Elad et al. 2019), one call per step, and their result classes.
+
+:func:`load_data` (:class:`ChapterData`); Fig. 1 by :func:`fig1_experiment` (:class:`Fig1`) and
+:func:`fig1_table`; Table 1 by :func:`table1_datasets`, :func:`train_table1` and
+:func:`table1_summary` (:class:`Table1`, against the paper's :data:`PAPER` over
+:data:`TABLE1_METHODS`); Fig. 3 by :func:`fig3_experiment` (:class:`Fig3`); Sec. 2's weight-decay
+comparison by :func:`weight_decay_experiment` (:class:`WeightDecay`). Each takes the page's
+:class:`~ibcore.study.profiles.Settings`; the tools they call are in
+:mod:`ibcore.study.chapters.aa_mine_ib.methods`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from ibcore.study.chapters.aa_mine_ib.methods import METHOD_LABELS, noise_sweep, quantisation, run_method
+from ibcore.training import train_layerwise
+
+if TYPE_CHECKING:  # ibcore.study.profiles imports the chapter modules: no import at run time
+    import pandas as pd
+
+    from ibcore.data import Dataset
+    from ibcore.study.profiles import Settings
+
+__all__ = [
+    "PAPER",
+    "TABLE1_METHODS",
+    "ChapterData",
+    "load_data",
+    "Fig1",
+    "fig1_experiment",
+    "fig1_table",
+    "table1_datasets",
+    "train_table1",
+    "Table1",
+    "table1_summary",
+    "Fig3",
+    "fig3_experiment",
+    "WeightDecay",
+    "weight_decay_experiment",
+]
+
+
+# --- the page: data ----------------------------------------------------------------------------------
+@dataclass
+class ChapterData:
+    """The page's data: MNIST (train, test and the first ``n_test`` test images) and CIFAR-10.
+
+    ``cifar_label`` names the CIFAR-10 data the runs use: ``"CIFAR-10 100%"`` for the benchmark,
+    else the partial mirror's name (not the benchmark).
+    """
+
+    mnist_train: Dataset
+    mnist_test: Dataset
+    test_x: torch.Tensor
+    test_y: torch.Tensor
+    cifar_train: Dataset
+    cifar_test: Dataset
+    cifar_label: str
+
+    def summary(self) -> str:
+        """One line: how many images each data set holds (train / test)."""
+        return (
+            f"MNIST {len(self.mnist_train)} / {len(self.mnist_test)} images; {self.cifar_label}: "
+            f"{len(self.cifar_train)} / {len(self.cifar_test)}"
+        )
+
+
+def load_data(n_test: int, cifar_data: str) -> ChapterData:
+    """Load MNIST and CIFAR-10 (all of it up front, so that missing data fails before any training).
+
+    ``cifar_data``: ``"full"`` (the benchmark: raises ``DataNotFoundError`` where it is absent) or
+    ``"partial"`` (the mirror's first 5170 / 1017 images: NOT the benchmark). Returns a
+    :class:`ChapterData`; ``ValueError`` for any other ``cifar_data``.
+    """
+    from ibcore import data
+
+    if cifar_data not in ("full", "partial"):
+        raise ValueError(f"cifar_data must be 'full' or 'partial', got {cifar_data!r}")
+    mnist_train, mnist_test = data.load_mnist(True), data.load_mnist(False)
+    if cifar_data == "full":
+        cifar_train, cifar_test = data.load_cifar10(True), data.load_cifar10(False)
+        cifar_label = "CIFAR-10 100%"
+    else:
+        cifar_train, cifar_test = data.load_cifar10_partial(True), data.load_cifar10_partial(False)
+        cifar_label = cifar_train.name
+    return ChapterData(
+        mnist_train,
+        mnist_test,
+        mnist_test.x[:n_test],
+        mnist_test.y[:n_test],
+        cifar_train,
+        cifar_test,
+        cifar_label,
+    )
+
+
+# --- Fig. 1 ----------------------------------------------------------------------------------------------
+@dataclass
+class Fig1:
+    """Fig. 1's sweeps: ``sweep`` (random 3-layer MLP on MNIST) and ``anchor`` (linear layer on Gaussian X,
+    with the Eq. (5) closed form in column ``truth``), both :func:`noise_sweep` frames, at ``variances``;
+    ``n_heldout`` is the size of the held-out fifth each DV bound is evaluated on.
+    """
+
+    variances: np.ndarray
+    sweep: pd.DataFrame
+    anchor: pd.DataFrame
+    n_heldout: int
+
+    @property
+    def truth(self) -> pd.DataFrame:
+        """The anchor's closed form, one row per noise level (columns as ``anchor``)."""
+        return self.anchor.drop_duplicates("sigma")
+
+
+def fig1_experiment(mnist_train: Dataset, settings: Settings) -> Fig1:
+    """Run Fig. 1: MINE and AA-MINE on a random MLP (``widths``) and on the Eq. (5) linear anchor.
+
+    Uses ``settings.fig1_variances``, ``fig1_inputs``, ``mine_iter``, ``widths``, ``seed`` and
+    ``device``. Returns a :class:`Fig1`.
+    """
+    from ibcore.ground_truth import noisy_linear_gaussian_mi
+    from ibcore.models import elad_mlp
+
+    # residual="log": AA-MINE's critic sees sign(r) log(1 + |r|) of r = (t - F(x)) / sigma (invertible, so
+    # the same critic family); with r itself the DV bound blew up (diverged) below sigma^2 ~ 1e-6 in our runs
+    mine_opts = dict(
+        n_iter=settings.mine_iter,
+        batch_size=256,
+        lr=1e-3,
+        hidden=(128,),
+        seed=settings.seed,
+        device=settings.device,
+        residual="log",
+    )
+    variances = np.asarray(settings.fig1_variances, dtype=float)
+    sig = np.sqrt(variances)
+    rand_net = elad_mlp(784, tuple(settings.widths), seed=settings.seed)
+    f3 = nn.Sequential(*rand_net.blocks)
+    x_fig1 = mnist_train.subset(settings.fig1_inputs, seed=settings.seed).x
+    sweep = noise_sweep(f3, x_fig1, sig, progress=False, **mine_opts)
+
+    g = torch.Generator().manual_seed(settings.seed)
+    w_lin = torch.randn(5, 10, generator=g) / np.sqrt(10)
+    x_gauss = torch.randn(settings.fig1_inputs, 10, generator=g)
+    lin = nn.Linear(10, 5, bias=False)  # its initialisation draws from torch's global generator
+    with torch.no_grad():
+        lin.weight.copy_(w_lin)
+    anchor = noise_sweep(lin, x_gauss, sig, progress=False, **mine_opts)
+    anchor["truth"] = [noisy_linear_gaussian_mi(w_lin.numpy(), np.eye(10), s) for s in anchor["sigma"]]
+    return Fig1(variances, sweep, anchor, int(round(0.2 * settings.fig1_inputs)))
+
+
+def fig1_table(fig1: Fig1) -> pd.DataFrame:
+    """Fig. 1 as a table, one row per noise variance (largest first).
+
+    Columns: the MLP's ``AA-MINE`` and ``MINE`` estimates, ``diverged fits`` (of the MLP sweep),
+    ``Eq. 5 truth (linear)`` and ``AA-MINE (linear)`` (the anchor).
+    """
+    sweep, anchor = fig1.sweep, fig1.anchor
+    table = sweep.pivot(index="variance", columns="estimator", values="estimate").sort_index(ascending=False)
+    table["diverged fits"] = sweep.groupby("variance")["diverged"].sum()
+    table["Eq. 5 truth (linear)"] = fig1.truth.set_index("variance")["truth"]
+    table["AA-MINE (linear)"] = anchor[anchor.estimator == "AA-MINE"].set_index("variance")["estimate"]
+    return table
+
+
+# --- Table 1 ---------------------------------------------------------------------------------------------
+PAPER = {
+    "MNIST 1%": {"ce": 85.78, "iyl": 85.12, "ib": 86.57},
+    "MNIST 100%": {"ce": 97.73, "iyl": 97.77, "ib": 98.09},
+    "CIFAR-10 100%": {"ce": 58.23, "iyl": 60.59, "ib": 61.75},
+}
+"""Elad et al.'s Table 1: test accuracy (%) per data set and method."""
+
+TABLE1_METHODS = ("ce", "iyl", "ib")
+"""The methods of Table 1, in its order (keys of :data:`METHOD_LABELS`)."""
+
+
+def table1_datasets(
+    data: ChapterData, settings: Settings
+) -> tuple[dict[str, tuple[str, Dataset]], dict[str, tuple[Any, Any]]]:
+    """Table 1's training sets and test sets.
+
+    Returns ``(datasets, tests)``: ``datasets`` maps a name (``"MNIST 1%"``, a stratified 1 % subset
+    by ``settings.seed``; ``"MNIST 100%"``; ``data.cifar_label``) to ``(kind, Dataset)`` with kind
+    ``"mlp"`` or ``"conv"``; ``tests`` maps a kind to its ``(x, y)`` test images (at most ``n_test``).
+    """
+    cifar_n_test = min(settings.n_test, len(data.cifar_test))
+    datasets = {
+        "MNIST 1%": ("mlp", data.mnist_train.subset(fraction=0.01, seed=settings.seed, stratified=True)),
+        "MNIST 100%": ("mlp", data.mnist_train),
+        data.cifar_label: ("conv", data.cifar_train),
+    }
+    tests = {
+        "mlp": (data.test_x, data.test_y),
+        "conv": (data.cifar_test.x[:cifar_n_test], data.cifar_test.y[:cifar_n_test]),
+    }
+    return datasets, tests
+
+
+def train_table1(
+    datasets: dict[str, tuple[str, Dataset]], tests: dict[str, tuple[Any, Any]], settings: Settings
+) -> pd.DataFrame:
+    """Train every (data set, seed, method) of Table 1 with :func:`run_method`, from the same initial
+    weights per seed (MLP of ``widths`` or conv net of ``conv_channels``).
+
+    Returns one row per run: ``data``, ``method``, ``seed``, ``n_train`` and :func:`run_method`'s
+    fields; notes the training time in the page's record (``settings.note``).
+    """
+    import pandas as pd
+
+    from ibcore.models import elad_convnet, elad_mlp
+
+    rows = []
+    for name, (kind, ds) in datasets.items():
+        for s in settings.seeds:
+            for m in TABLE1_METHODS:
+                net = (
+                    elad_mlp(784, tuple(settings.widths), seed=s)
+                    if kind == "mlp"
+                    else elad_convnet(3, tuple(settings.conv_channels), seed=s)
+                )
+                steps = settings.n_steps if kind == "mlp" else settings.conv_steps
+                out = run_method(
+                    m,
+                    net,
+                    (ds.x, ds.y),
+                    tests[kind],
+                    beta=settings.beta,
+                    sigma=settings.sigma,
+                    n_steps=steps,
+                    readout_steps=settings.readout_steps,
+                    lr=settings.lr,
+                    seed=s,
+                    device=settings.device,
+                    progress=False,
+                )
+                rows.append({"data": name, "method": m, "seed": s, "n_train": len(ds), **out})
+    runs = pd.DataFrame(rows)
+    settings.note(training=f"{len(runs)} runs trained now in {runs['wall_time_s'].sum():.0f} s")
+    return runs
+
+
+@dataclass
+class Table1:
+    """Table 1 from our runs.
+
+    ``stats``: mean, std and count of the test accuracy (%) per ``data`` and ``method``; ``table``:
+    the page's table (paper value, ours); ``same_data``: per data set, whether the paper ran on it
+    (False for the partial CIFAR-10); ``comparable``: whether the row is compared with the paper
+    (same data and not the smoke profile).
+    """
+
+    stats: pd.DataFrame
+    table: pd.DataFrame
+    same_data: dict[str, bool]
+    comparable: dict[str, bool]
+
+
+def table1_summary(runs: pd.DataFrame, names: Any, profile: str) -> Table1:
+    """Aggregate Table 1's ``runs`` over seeds for the data sets ``names`` (in that order) at ``profile``.
+
+    A data set that is not in :data:`PAPER` (the partial CIFAR-10) gets the paper's full CIFAR-10
+    numbers in a separate "not comparable" column. Returns a :class:`Table1`.
+    """
+    import pandas as pd
+
+    names = list(names)
+    acc = runs.assign(acc=100 * runs["accuracy"]).groupby(["data", "method"], sort=False)["acc"]
+    stats = acc.agg(["mean", "std", "count"]).reset_index()
+    same_data = {name: name in PAPER for name in names}  # False: the partial CIFAR-10
+    comparable = {name: same_data[name] and profile != "smoke" for name in names}
+    table = []
+    for name in names:
+        for m in TABLE1_METHODS:
+            st = stats[(stats.data == name) & (stats.method == m)].iloc[0]
+            paper_row = PAPER.get(name, PAPER["CIFAR-10 100%"])
+            table.append(
+                {
+                    "data set": name,
+                    "training method": METHOD_LABELS[m],
+                    "paper (%)": paper_row[m] if same_data[name] else np.nan,
+                    "paper, full CIFAR-10 (%) - not comparable": np.nan if same_data[name] else paper_row[m],
+                    "ours mean (%)": st["mean"],
+                    "ours sd (%)": st["std"],
+                    "seeds": int(st["count"]),
+                }
+            )
+    return Table1(stats, pd.DataFrame(table).dropna(axis=1, how="all"), same_data, comparable)
+
+
+# --- Fig. 3 ----------------------------------------------------------------------------------------------
+@dataclass
+class Fig3:
+    """Fig. 3: per beta, the first layer on the test images (``layer1``), its :func:`quantisation`
+    (``quant``) and its 2-D t-SNE embedding (``emb``); ``labels`` are the images' digits.
+    """
+
+    labels: np.ndarray
+    layer1: dict[float, torch.Tensor]
+    quant: dict[float, dict[str, float]]
+    emb: dict[float, np.ndarray]
+
+
+def fig3_experiment(train: Dataset, test_x: torch.Tensor, test_y: torch.Tensor, settings: Settings) -> Fig3:
+    """Train only the first layer on ``train`` at each of ``settings.tsne_betas`` and embed it by t-SNE.
+
+    The first ``tsne_points`` test images; perplexity 30 (less for very few points), PCA start,
+    500 iterations, ``random_state=settings.seed``. Returns a :class:`Fig3`.
+    """
+    from sklearn.manifold import TSNE
+
+    from ibcore.models import elad_mlp
+    from ibcore.training import features
+
+    tsne_x = test_x[: settings.tsne_points]
+    labels = test_y[: settings.tsne_points].numpy()
+    layer1, quant, emb = {}, {}, {}
+    for b in settings.tsne_betas:
+        net = elad_mlp(784, tuple(settings.widths), seed=settings.seeds[0])
+        train_layerwise(
+            net,
+            train.x,
+            train.y,
+            beta=b,
+            sigma=settings.sigma,
+            n_steps=settings.n_steps,
+            lr=settings.lr,
+            layers=(1,),
+            seed=settings.seeds[0],
+            device=settings.device,
+            progress=False,
+        )
+        layer1[b] = features(net, tsne_x.to(settings.device), 1).cpu()
+        quant[b] = quantisation(layer1[b])
+        perplexity = min(30.0, (len(tsne_x) - 1) / 3)
+        tsne = TSNE(perplexity=perplexity, init="pca", max_iter=500, random_state=settings.seed)
+        emb[b] = tsne.fit_transform(layer1[b].numpy().astype(np.float64))
+    return Fig3(labels, layer1, quant, emb)
+
+
+# --- Sec. 2: weight decay --------------------------------------------------------------------------------
+@dataclass
+class WeightDecay:
+    """Sec. 2's comparison on the 1 % MNIST subset: ``vbar`` (mean per-coordinate input variance),
+    ``lam`` (the matched L2 strength), ``runs`` (Table 1's MNIST 1 % runs plus the L2 runs) and
+    ``table`` (mean weight norm per layer and accuracy %, per method).
+    """
+
+    vbar: float
+    lam: float
+    runs: pd.DataFrame
+    table: pd.DataFrame
+
+    def summary(self) -> str:
+        """One line: the matched L2 strength and how it was computed."""
+        return (
+            f"matched L2 strength lambda = beta * vbar / (2 sigma^2) = {self.lam:.3g} "
+            f"(vbar = {self.vbar:.3g})"
+        )
+
+
+def weight_decay_experiment(
+    train: Dataset, test: tuple[Any, Any], runs: pd.DataFrame, settings: Settings
+) -> WeightDecay:
+    """Train the layer-wise L2 method at the strength matched to beta (lambda = beta vbar / (2 sigma^2))
+    on ``train`` (the 1 % MNIST subset) per seed, and set it beside Table 1's ``"MNIST 1%"`` runs.
+
+    Returns a :class:`WeightDecay`.
+    """
+    import pandas as pd
+
+    from ibcore.models import elad_mlp
+
+    vbar = float(train.x.reshape(len(train), -1).var(0).mean())
+    lam = settings.beta * vbar / (2 * settings.sigma**2)
+    l2_rows = []
+    for s in settings.seeds:
+        out = run_method(
+            "l2",
+            elad_mlp(784, tuple(settings.widths), seed=s),
+            (train.x, train.y),
+            test,
+            l2=lam,
+            sigma=settings.sigma,
+            n_steps=settings.n_steps,
+            readout_steps=settings.readout_steps,
+            lr=settings.lr,
+            seed=s,
+            device=settings.device,
+            progress=False,
+        )
+        l2_rows.append({"data": "MNIST 1%", "method": "l2", "seed": s, "n_train": len(train), **out})
+    wd = pd.concat([runs[runs.data == "MNIST 1%"], pd.DataFrame(l2_rows)], ignore_index=True)
+    cols = [f"||W_{i + 1}||" for i in range(len(settings.widths))]
+    norms = pd.DataFrame(wd["weight_norms"].tolist(), columns=cols)
+    table = pd.concat([wd[["method", "seed"]], norms, 100 * wd[["accuracy"]]], axis=1)
+    table = table.groupby("method", sort=False).mean(numeric_only=True).drop(columns="seed")
+    table.index = [METHOD_LABELS[m] for m in table.index]
+    return WeightDecay(vbar, lam, wd, table)

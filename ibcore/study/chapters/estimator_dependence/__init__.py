@@ -1,0 +1,203 @@
+"""Chapter 1, estimator dependence (Saxe et al. 2018; Geiger 2021).
+
+``PROFILE``: the sizes of ``01_estimator_dependence.ipynb`` per profile (data only), read by
+:func:`ibcore.study.profiles.setup`; the keys are identical across the three profiles.
+
+The chapter's experiments, in the page's order: :func:`train_szt` trains the SZT MLPs (tanh and
+ReLU, every seed), :func:`every_estimator` draws the same runs with every estimator of
+:data:`ORDER`, :func:`compression` and :func:`verdict_table` / :func:`table_one` read whether the
+last hidden layer compresses, :func:`sensitivity` sweeps the estimators' knobs,
+:func:`dpi_table` counts violations of the data-processing inequality,
+:func:`geometry_beside_information` sets the layer's geometry next to its I(X;L), and
+:func:`mnist_experiment` repeats the question on Saxe et al.'s MNIST MLP. :func:`claims` computes
+the page's scorecard rows and verdicts (:func:`record_claims` records them) and
+:func:`glue_values` the numbers and sentences of its prose.
+
+The package re-exports the public names of its submodules (``chapter.X`` for the notebook):
+
+- :mod:`~.szt_runs`: the SZT runs and every estimator drawn on them.
+- :mod:`~.compression_tables`: does the last hidden layer compress, per estimator; the verdict
+  table, Geiger's Table I and the counts of Saxe et al.'s pattern.
+- :mod:`~.estimator_checks`: the estimators' knobs swept, the DPI violations, the geometry beside
+  I(X;L).
+- :mod:`~.mnist`: the same question on Saxe et al.'s MNIST MLP.
+- :mod:`~.verdicts`: the scorecard rows and verdicts, and the numbers and sentences of the prose.
+
+References
+----------
+.. [1] A. M. Saxe et al., "On the information bottleneck theory of deep learning", ICLR 2018,
+   Secs. 2-3, Figs. 1-2.
+.. [2] B. C. Geiger, "On information plane analyses of neural network classifiers - a review",
+   IEEE TNNLS 2021, Secs. II-III, Table I.
+.. [3] R. Shwartz-Ziv, N. Tishby, "Opening the black box of deep neural networks via
+   information", arXiv:1703.00810, 2017, Fig. 3.
+"""
+
+from ibcore.study.chapters.estimator_dependence.compression_tables import (
+    THRESHOLD,
+    CompressionCounts,
+    compression,
+    compression_counts,
+    table_one,
+    table_one_mark,
+    verdict_cell,
+    verdict_table,
+)
+from ibcore.study.chapters.estimator_dependence.estimator_checks import (
+    BIN_WIDTHS,
+    DPI,
+    DPI_TOL,
+    GEOMETRY_ESTIMATORS,
+    GEOMETRY_STATS,
+    NOISE_VARS,
+    Geometry,
+    dpi_table,
+    geometry_beside_information,
+    rank_correlations,
+    sensitivity,
+)
+from ibcore.study.chapters.estimator_dependence.mnist import (
+    MNIST,
+    MNIST_ESTIMATORS,
+    mnist_config,
+    mnist_estimators,
+    mnist_experiment,
+    mnist_report,
+)
+from ibcore.study.chapters.estimator_dependence.szt_runs import (
+    ACTS,
+    ORDER,
+    Planes,
+    SZTRuns,
+    every_estimator,
+    narrow_layers,
+    pair_epoch_subset,
+    runs_report,
+    szt_config,
+    szt_estimators,
+    train_szt,
+)
+from ibcore.study.chapters.estimator_dependence.verdicts import (
+    SAXE_USED,
+    Claims,
+    claims,
+    dead_sentence,
+    disagreeing,
+    geo_sentence,
+    glue_values,
+    mnist_text,
+    record_claims,
+    run_note,
+    two_phase_count,
+    worst_text,
+)
+
+__all__ = [
+    "PROFILE",
+    "ACTS",
+    "ORDER",
+    "THRESHOLD",
+    "szt_config",
+    "SZTRuns",
+    "train_szt",
+    "runs_report",
+    "szt_estimators",
+    "pair_epoch_subset",
+    "narrow_layers",
+    "Planes",
+    "every_estimator",
+    "compression",
+    "verdict_cell",
+    "verdict_table",
+    "CompressionCounts",
+    "compression_counts",
+    "table_one_mark",
+    "table_one",
+    "BIN_WIDTHS",
+    "NOISE_VARS",
+    "sensitivity",
+    "DPI_TOL",
+    "DPI",
+    "dpi_table",
+    "GEOMETRY_ESTIMATORS",
+    "GEOMETRY_STATS",
+    "rank_correlations",
+    "Geometry",
+    "geometry_beside_information",
+    "mnist_config",
+    "mnist_estimators",
+    "MNIST_ESTIMATORS",
+    "MNIST",
+    "mnist_experiment",
+    "mnist_report",
+    "SAXE_USED",
+    "run_note",
+    "two_phase_count",
+    "disagreeing",
+    "Claims",
+    "claims",
+    "record_claims",
+    "dead_sentence",
+    "worst_text",
+    "mnist_text",
+    "geo_sentence",
+    "glue_values",
+]
+
+PROFILE = {
+    # SZT 12-10-7-5-4-3-2 MLPs, tanh and ReLU, Saxe et al.'s init, Adam, batch 256, 85 % train;
+    # every estimator on the same runs. default: lr 4e-3 (10x Saxe's) so that n_epochs reach the
+    # late phase within the budget; n_record log-spaced recorded epochs; kde_inputs/pair_inputs:
+    # fixed input subsamples for KDE and for the pairwise estimators (Renyi, EDGE, kNN), which
+    # run on pair_epochs of the recorded epochs; knn_max_width: widest layer kNN is run on;
+    # geometry_inputs: inputs of the distance statistics; mnist_*: Saxe's 784-1024-20-20-20-10
+    # MLP on a training subset, recorded on a fixed evaluation subset.
+    "smoke": {
+        "n_epochs": 20,
+        "seeds": [0, 1],
+        "lr": 4e-3,
+        "n_record": 6,
+        "train_fraction": 0.85,
+        "kde_inputs": 128,
+        "pair_inputs": 64,
+        "pair_epochs": 2,
+        "knn_max_width": 5,
+        "geometry_inputs": 128,
+        "mnist_epochs": 1,
+        "mnist_train": 300,
+        "mnist_eval": 64,
+        "mnist_lr": 4e-4,
+    },
+    "default": {
+        "n_epochs": 1000,
+        "seeds": [0, 1, 2, 3, 4],
+        "lr": 4e-3,
+        "n_record": 20,
+        "train_fraction": 0.85,
+        "kde_inputs": 1024,
+        "pair_inputs": 512,
+        "pair_epochs": 6,
+        "knn_max_width": 5,
+        "geometry_inputs": 1024,
+        "mnist_epochs": 20,
+        "mnist_train": 5000,
+        "mnist_eval": 600,
+        "mnist_lr": 4e-4,
+    },
+    "paper": {
+        "n_epochs": 10000,
+        "seeds": list(range(50)),
+        "lr": 4e-4,
+        "n_record": 60,
+        "train_fraction": 0.85,
+        "kde_inputs": 4096,
+        "pair_inputs": 1024,
+        "pair_epochs": 20,
+        "knn_max_width": 5,
+        "geometry_inputs": 4096,
+        "mnist_epochs": 3000,
+        "mnist_train": 60000,
+        "mnist_eval": 600,
+        "mnist_lr": 4e-4,
+    },
+}

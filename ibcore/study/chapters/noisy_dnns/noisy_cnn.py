@@ -1,0 +1,165 @@
+"""The noisy MNIST CNN of chapter 2 and the cosine similarities of its representations.
+
+:func:`mnist_cnn` trains (or loads) ibcore's small noisy CNN (:func:`cnn_config`) on a subset of
+MNIST and estimates I(X;T_l) of its last two hidden layers (:data:`CNN_LAYERS`) by sample
+propagation, next to their class-distance ratio; :func:`describe_cnn` words the run for the page;
+:func:`cosine_similarities` gives the class-ordered cosine similarities at the first and the last
+recorded epoch. :data:`CNN_COLUMNS` are the columns of the page's CNN table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ibcore import data
+from ibcore.analysis.clustering import ClassCosine, class_cosine_similarity, compression_vs_clustering
+from ibcore.analysis.geometry import geometry_frame
+from ibcore.analysis.propagation import sp_information
+from ibcore.study.chapters.noisy_dnns.noisy_szt import sp_options
+from ibcore.training import RecordedRun, TrainConfig, log_schedule, train_and_record
+
+if TYPE_CHECKING:  # ibcore.study.profiles imports this package (its PROFILE table)
+    from ibcore.study.profiles import Settings
+
+__all__ = [
+    "CNN_LAYERS",
+    "CNN_COLUMNS",
+    "CNNResults",
+    "cnn_config",
+    "mnist_cnn",
+    "describe_cnn",
+    "Cosine",
+    "cosine_similarities",
+]
+
+CNN_LAYERS = ["layer3", "layer4"]  # the MNIST CNN's last two hidden layers, as the paper's last layers
+
+# The columns the page's CNN table shows.
+CNN_COLUMNS = [
+    "peak epoch",
+    "peak",
+    "bottom epoch",
+    "bottom",
+    "dip",
+    "dip stderr",
+    "end",
+    "measure change",
+    "rho",
+]
+
+
+@dataclass
+class CNNResults:
+    """The noisy MNIST CNN of :func:`mnist_cnn` and its numbers."""
+
+    run: RecordedRun
+    layers: list[str]
+    """The layers estimated (:data:`CNN_LAYERS`)."""
+    sp: pd.DataFrame
+    """I(X;T_l) by sample propagation (nats)."""
+    geo: pd.DataFrame
+    """The distance ratio on the recorded test images."""
+    table: pd.DataFrame
+    """:func:`~ibcore.analysis.clustering.compression_vs_clustering`, per layer."""
+    acc: float
+    """Final test accuracy (noise on)."""
+    ceiling: float
+    """log2 of the number of inputs of the sample propagation, bits."""
+
+
+def cnn_config(settings: Settings) -> TrainConfig:
+    """The noisy MNIST CNN's training configuration: ibcore's ``mnist_cnn`` with tanh units, noise
+    std ``mnist_beta`` on every layer's input, no dropout, Adam at ``mnist_lr``, batch 128,
+    ``n_mnist_epochs`` epochs, ``n_mnist_record`` log-spaced recorded epochs, weights recorded."""
+    return TrainConfig(
+        model={"kind": "mnist_cnn", "activation": "tanh", "noise_std": settings.mnist_beta, "dropout": 0.0},
+        optimizer="adam",
+        lr=settings.mnist_lr,
+        batch_size=128,
+        n_epochs=settings.n_mnist_epochs,
+        schedule=log_schedule(settings.n_mnist_epochs, settings.n_mnist_record).tolist(),
+        seed=settings.seeds[0],
+        record_weights=True,
+    )
+
+
+def mnist_cnn(settings: Settings) -> CNNResults:
+    """Train (or load) the noisy CNN on ``n_mnist_train`` images, recorded on ``n_mnist_eval`` test
+    images (stratified subsets, seed ``settings.seed``), and estimate its last two hidden layers.
+
+    Returns
+    -------
+    CNNResults
+    """
+    mnist_train = data.subset(
+        data.load_mnist(True), settings.n_mnist_train, seed=settings.seed, stratified=True
+    )
+    mnist_eval = data.subset(
+        data.load_mnist(False), settings.n_mnist_eval, seed=settings.seed, stratified=True
+    )
+    cnn = train_and_record(
+        cnn_config(settings),
+        train=(mnist_train.x, mnist_train.y),
+        eval=(mnist_eval.x, mnist_eval.y),
+        device=settings.device,
+    )
+    layers = list(CNN_LAYERS)
+    sp = sp_information(cnn, layers=layers, **sp_options(settings))
+    geo = geometry_frame(cnn, layers=layers)
+    table = compression_vs_clustering(sp, geo).droplevel("seed")
+    acc = float(cnn.history["eval_acc"].iloc[-1])
+    ceiling = float(np.log2(min(settings.sp_inputs, len(mnist_eval))))
+    return CNNResults(cnn, layers, sp, geo, table, acc, ceiling)
+
+
+def describe_cnn(cnn: CNNResults, settings: Settings) -> str:
+    """Two lines for the page: the CNN's recorded epochs (its cost noted with
+    :meth:`Settings.note_runs`) and its final test accuracy."""
+    run = cnn.run
+    return (
+        f"noisy CNN: {len(run.epochs)} recorded epochs {run.epochs.tolist()}; "
+        + settings.note_runs([run])
+        + f"\ntest accuracy (noise on) after {settings.n_mnist_epochs} epochs: {cnn.acc:.3f}"
+    )
+
+
+@dataclass
+class Cosine:
+    """Class-ordered cosine similarities (:func:`cosine_similarities`)."""
+
+    blocks: dict[tuple[str, int], ClassCosine]
+    """Per (layer, epoch): the similarity matrix and its within/between means."""
+    gap: pd.DataFrame
+    """Within-minus-between similarity, one row per layer, one column per epoch (first, last)."""
+
+
+def cosine_similarities(
+    run: RecordedRun, layers: Sequence[str], *, seed: int, n_per_class: int = 20
+) -> Cosine:
+    """Centred cosine similarities of ``n_per_class`` recorded inputs per class, at the first and
+    the last recorded epoch of each layer (:func:`~ibcore.analysis.clustering.class_cosine_similarity`).
+
+    Returns
+    -------
+    Cosine
+    """
+    epochs = (int(run.epochs[0]), int(run.epochs[-1]))
+    blocks = {
+        (layer, e): class_cosine_similarity(
+            run.layer(layer)[run.epoch_index(e)].float(),
+            run.y_eval,
+            n_per_class=n_per_class,
+            seed=seed,
+            center=True,
+        )
+        for layer in layers
+        for e in epochs
+    }
+    gap = pd.DataFrame({f"epoch {e}": {layer: blocks[(layer, e)].gap for layer in layers} for e in epochs})
+    gap.index.name = "within - between"
+    return Cosine(blocks, gap)

@@ -1,9 +1,13 @@
 """The reproduction scorecard: one row per checked claim, gathered across the book's notebooks.
 
-A notebook records rows with :func:`record`; they are stored as JSON under
-``<cache_root>/scorecard/<profile>/<notebook>.json`` (``IBSTUDY_SCORECARD_DIR`` overrides the
-folder), so that ``python -m ibcore.study.scorecard --profile P`` prints the table for the runs of
-profile P and the book's scorecard page shows the same rows.
+A chapter decides each of its claims with :func:`ibcore.study.claims.evaluate` and records the
+:class:`~ibcore.study.claims.Evaluation` with :func:`record_evaluation`: every field of the claim
+record (paper value and settings with sources, rule, interval, "k of n seeds", verdict, computed
+deviations, profile, seeds) plus the notebook and the commit that produced it. Rows are stored as
+JSON under ``<cache_root>/scorecard/<profile>/<notebook>.json`` (``IBSTUDY_SCORECARD_DIR``
+overrides the folder), so that ``python -m ibcore.study.scorecard --profile P`` prints the table of
+profile P (``--format json`` or ``csv`` exports every field, for citing and diffing) and the book's
+scorecard page shows the same rows.
 
 Verdicts are words of :data:`ibcore.study.claims.VERDICTS`, decided from numbers the page
 computed: ``reproduced``, ``partly``, ``not reproduced``, ``inconclusive``, or ``not comparable``
@@ -21,10 +25,12 @@ checks the code path, not the science) or when called with ``comparable=False``.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import numbers
 import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -34,19 +40,49 @@ import pandas as pd
 from ibcore._io import write_json
 from ibcore._paths import cache_root
 from ibcore._validation import check_int
-from ibcore.study.claims import NOT_COMPARABLE_PROFILES, PAPER_KEYS, VERDICTS
+from ibcore.study.claims import NOT_COMPARABLE_PROFILES, PAPER_KEYS, VERDICTS, Evaluation
 
 __all__ = [
     "verdict_count",
     "verdict_threshold",
     "record",
+    "record_evaluation",
     "clear",
     "load",
+    "card",
+    "commit",
     "to_markdown",
+    "export",
     "main",
 ]
 
 COLUMNS = ["paper", "claim", "paper value", "our value", "verdict", "profile", "notebook"]
+#: Every field of a row, in the order of the exports (:func:`export`).
+FIELDS = [
+    "key",
+    "paper",
+    "claim",
+    "where",
+    "paper value",
+    "our value",
+    "interval",
+    "support",
+    "rule",
+    "outcome",
+    "verdict",
+    "reason",
+    "deviations",
+    "decisive deviations",
+    "unstated",
+    "paper settings",
+    "profile",
+    "seeds",
+    "notebook",
+    "commit",
+]
+#: The columns of a chapter's own rows at the end of its page (:func:`card`).
+CARD_COLUMNS = ["claim", "verdict", "our value", "interval", "deviations"]
+FORMATS = ("text", "markdown", "json", "csv")
 
 
 def _dir(profile: str) -> Path:
@@ -78,17 +114,115 @@ def record(
     path.parent.mkdir(parents=True, exist_ok=True)
     rows = json.loads(path.read_text()) if path.exists() else []
     row = dict(zip(COLUMNS, [paper, claim, paper_value, our_value, verdict, profile, notebook], strict=False))
-    rows = [r for r in rows if r["claim"] != claim or r["paper"] != paper] + [row]
+    row["key"] = f"{paper}: {claim}"
+    rows = [r for r in rows if r.get("key") != row["key"]] + [row]
     write_json(path, rows)
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+@functools.cache
+def commit() -> str:
+    """The git commit of the working tree that runs this code (``"<sha>+dirty"`` with uncommitted
+    changes to tracked files), or ``"unknown"`` outside a git checkout."""
+    root = Path(__file__).resolve().parents[2]
+    try:
+        sha = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return f"{sha}+dirty" if dirty else sha or "unknown"
+
+
+def record_evaluation(notebook: str, evaluation: Evaluation) -> pd.DataFrame:
+    """Add a decided claim to the scorecard; return the notebook's rows so far (:data:`CARD_COLUMNS`).
+
+    The row holds every field of :meth:`Evaluation.to_dict` plus ``notebook`` and :func:`commit`;
+    a row of the same claim key (or, for rows without a key, the same paper and claim) is replaced.
+    """
+    if not isinstance(evaluation, Evaluation):
+        raise TypeError(f"evaluation must be a claims.Evaluation, got {type(evaluation).__name__}")
+    if not isinstance(notebook, str) or not notebook:
+        raise TypeError(f"notebook must be a non-empty string, got {notebook!r}")
+    row = {**evaluation.to_dict(), "notebook": notebook, "commit": commit()}
+    row["interval"] = evaluation.statistic_text
+    row["intervals"] = evaluation.to_dict()["interval"]
+    path = _dir(evaluation.profile) / f"{notebook}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = json.loads(path.read_text()) if path.exists() else []
+    rows = [r for r in rows if r.get("key") != row["key"]] + [row]
+    write_json(path, rows)
+    return card(notebook, evaluation.profile)
+
+
 def load(profile: str) -> pd.DataFrame:
-    """All rows recorded at ``profile``, ordered by notebook."""
+    """All rows recorded at ``profile``, ordered by notebook, with every field of :data:`FIELDS`."""
     rows = []
     for path in sorted(_dir(profile).glob("*.json")):
         rows.extend(json.loads(path.read_text()))
-    return pd.DataFrame(rows, columns=COLUMNS)
+    extra = [c for c in ("intervals",) if any(c in r for r in rows)]
+    columns = FIELDS + extra
+    return pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=columns)
+
+
+def card(notebook: str, profile: str) -> pd.DataFrame:
+    """A chapter's own rows as its page shows them at its end: :data:`CARD_COLUMNS`, deviations
+    as one line each."""
+    df = load(profile)
+    df = df[df["notebook"] == notebook].reset_index(drop=True)
+    out = df[CARD_COLUMNS].copy()
+    out["deviations"] = [_deviation_lines(d) for d in df["deviations"]]
+    return out
+
+
+def _deviation_lines(devs: Any) -> str:
+    if not isinstance(devs, list):
+        return ""
+    return "; ".join(devs) if devs else "none"
+
+
+def export(df: pd.DataFrame, fmt: str) -> str:
+    """The rows as ``json`` (a list of records, every field) or ``csv`` (lists joined by "; ",
+    the paper's settings and the intervals as JSON text), ``markdown`` or ``text``."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if fmt == "json":
+        records = [{k: _plain(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
+        return json.dumps(records, indent=1, ensure_ascii=False, allow_nan=False)
+    if fmt == "csv":
+        flat = df.copy()
+        for col in flat.columns:
+            flat[col] = [_csv_cell(v) for v in flat[col]]
+        return flat.to_csv(index=False)
+    if fmt == "markdown":
+        return to_markdown(df)
+    with pd.option_context("display.max_colwidth", 60, "display.width", 200):
+        return df[COLUMNS].to_string(index=False)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "; ".join(value)
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return _plain(value)
 
 
 def to_markdown(df: pd.DataFrame) -> str:
@@ -234,7 +368,13 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m ibcore.study.scorecard", description=(__doc__ or "").split("\n")[0]
     )
     parser.add_argument("--profile", default="default", help="profile whose runs to show (default: default)")
-    parser.add_argument("--markdown", action="store_true", help="print a markdown table")
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="text (the default), markdown, or every field as json or csv",
+    )
+    parser.add_argument("--markdown", action="store_true", help="the same as --format markdown")
     args = parser.parse_args(argv)
     df = load(args.profile)
     if df.empty:
@@ -244,11 +384,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    if args.markdown:
-        print(to_markdown(df))
-    else:
-        with pd.option_context("display.max_colwidth", 60, "display.width", 200):
-            print(df.to_string(index=False))
+    print(export(df, "markdown" if args.markdown else args.format))
     return 0
 
 

@@ -112,68 +112,94 @@ def test_key_numbers_refuses_missing_output_or_runs():
         chapter.key_numbers(_plane(CURVES, IYL_END), [], h_y=1.0)
 
 
-def _numbers(n_compress, iyl_last, h_y=1.0, n_hidden=5):
+def _numbers(drops, ratios, h_y=1.0):
+    """KeyNumbers with given per-seed drops (seed x hidden layer, bits) and I(Y;L)/H(Y) ratios."""
+    drops = pd.DataFrame(drops)
     return chapter.KeyNumbers(
         summary=pd.DataFrame(),
-        n_hidden=n_hidden,
-        n_compress=n_compress,
-        n_dip=n_compress,
-        iyl_last=iyl_last,
+        n_hidden=drops.shape[1],
+        n_compress=int((drops.mean() >= 0.1).sum()),
+        n_dip=int((drops.mean() >= 0.1).sum()),
+        iyl_last=float(np.mean(ratios) * h_y),
         final_acc=0.975,
         h_y=h_y,
-        n_runs=2,
+        n_runs=len(drops),
         threshold=0.1,
+        seed_drops=drops,
+        seed_iyl_ratio=np.asarray(ratios, dtype=float),
     )
+
+
+PAPER_SETTINGS = {name: s.value for name, s in chapter.COMPRESSION.settings.items()}
+RISE_FALL = [1.0, 1.2, 0.9, 1.1, 1.05]  # every seed falls ~1 bit after its peak
+MONOTONE = [0.0] * 5  # a monotone rise: the last epoch is the peak
+JITTER = [0.0, 0.12, 0.03, 0.09, 0.0]  # falls of the size of the estimator's jitter
 
 
 @pytest.mark.parametrize(
-    ("n_compress", "iyl_last", "v_comp", "v_fit"),
+    ("drops", "ratios", "v_comp", "v_fit"),
     [
-        (5, 0.95, "reproduced", "reproduced"),
-        (2, 0.90, "partly", "reproduced"),  # 0.9 H(Y) is enough
-        (0, 0.89, "not reproduced", "not reproduced"),
+        ({"l1": RISE_FALL, "l2": RISE_FALL}, [0.95, 0.97, 0.96, 0.99, 0.98], "reproduced", "reproduced"),
+        ({"l1": RISE_FALL, "l2": MONOTONE}, [0.80, 0.82, 0.79, 0.85, 0.81], "partly", "not reproduced"),
+        ({"l1": MONOTONE, "l2": MONOTONE}, [0.85, 0.95, 0.90, 0.92, 0.88], "not reproduced", "inconclusive"),
+        ({"l1": JITTER, "l2": MONOTONE}, [1.0] * 5, "inconclusive", "reproduced"),  # jitter straddles 0.1
     ],
 )
-def test_claims_verdicts(n_compress, iyl_last, v_comp, v_fit):
-    rows = chapter.claims(_numbers(n_compress, iyl_last), _settings())
-    assert [r["verdict"] for r in rows] == [v_comp, v_fit]
-    assert all(r["paper"] == "shwartzziv2017" for r in rows)
+def test_claims_rules_on_known_answers(drops, ratios, v_comp, v_fit):
+    """Run at the paper's settings (no deviation), the rules alone decide."""
+    comp, fit = chapter.claims(_numbers(drops, ratios), _settings(seeds=range(5)), ours=PAPER_SETTINGS)
+    assert (comp.verdict, fit.verdict) == (v_comp, v_fit)
+    assert comp.deviations == () and comp.items == ("l1", "l2") and comp.seeds == 5
+    assert all(s.method == "t over 5 seeds" for s in comp.statistic)
 
 
-def test_claims_text_and_smoke_profile():
-    rows = chapter.claims(_numbers(3, 0.9876, h_y=0.9997), _settings("smoke", n_epochs=30, seeds=[0]))
-    assert [r["verdict"] for r in rows] == ["not comparable", "not comparable"]
-    assert (
-        rows[0]["our value"]
-        == "I(X;L) falls >= 0.1 bit in 3 of 5 hidden layers (30 epochs, 2 seed(s), 30 bins)"
-    )
-    assert rows[1]["paper value"] == "close to H(Y) = 1.000 bits (Fig. 3)"
-    assert rows[1]["our value"].startswith("0.988 bits at the last epoch; accuracy on all inputs 0.975 (")
+def test_claims_at_default_name_the_decisive_deviations():
+    numbers = _numbers({"l1": RISE_FALL, "l2": RISE_FALL}, [0.97] * 5)
+    comp, fit = chapter.claims(numbers, _settings(seeds=range(5)))
+    assert comp.verdict == fit.verdict == "inconclusive"  # the rule is met, but the runs deviate
+    texts = [d.text() for d in comp.deviations]
+    assert "init torch default vs truncated normal, std 1/sqrt(fan-in) (decisive)" in texts
+    assert "train_fraction 0.85 vs 0.8 (x1.06, decisive)" in texts
+    assert "seeds 5 vs 40 (x1/8, uncertainty only)" in texts
+    assert comp.outcome == "met" and comp.support.endswith("l1 5/5, l2 5/5")
+    smoke = chapter.claims(numbers, _settings("smoke", n_epochs=30, seeds=[0]))
+    assert [e.verdict for e in smoke] == ["not comparable", "not comparable"]
+    assert "n_epochs 30 vs 10000 (x1/333, decisive)" in [d.text() for d in smoke[0].deviations]
+
+
+def test_every_claim_setting_is_stated_by_this_page():
+    ours = chapter.our_settings(_settings())
+    for claim in chapter.CLAIMS:
+        assert set(claim.settings) <= set(ours)
+    assert ours["widths"] == [12, 10, 7, 5, 4, 3, 2] and ours["lr"] == 4e-4 and ours["seeds"] == 2
+
+
+def test_key_numbers_gives_the_seeds_drops_and_ratios():
+    plane = _plane(CURVES, IYL_END, seeds=(0, 1))
+    numbers = chapter.key_numbers(plane, _runs([0.8, 1.0]), h_y=1.0)
+    assert list(numbers.seed_drops.columns) == ["l1", "l2", "l3"]
+    assert numbers.seed_drops["l1"].tolist() == pytest.approx([0.5, 0.5])
+    assert numbers.seed_iyl_ratio.tolist() == pytest.approx([0.95, 0.95])
 
 
 def test_record_claims_writes_both_rows(tmp_path, monkeypatch):
     monkeypatch.setenv("IBSTUDY_SCORECARD_DIR", str(tmp_path))
-    settings = _settings()
-    card = chapter.record_claims(NB, settings, _numbers(5, 0.95))
-    assert len(card) == 2
-    assert list(card.verdict) == ["reproduced", "reproduced"]
-    assert list(scorecard.load("default").claim) == [
-        r["claim"] for r in chapter.claims(_numbers(5, 0.95), settings)
-    ]
+    settings = _settings(seeds=range(5))
+    card = chapter.record_claims(NB, settings, _numbers({"l1": RISE_FALL}, [0.97] * 5))
+    assert list(card.columns) == scorecard.CARD_COLUMNS and len(card) == 2
+    rows = scorecard.load("default")
+    assert list(rows.key) == ["shwartzziv2017/compression", "shwartzziv2017/fitting"]
+    assert list(rows.verdict) == ["inconclusive", "inconclusive"] and set(rows.seeds) == {5}
 
 
 def test_glue_values_names_and_formats():
-    values = chapter.glue_values(_numbers(2, 0.9876, h_y=0.99971), _settings())
-    assert values == {
-        "n_compress": 2,
-        "n_hidden": 5,
-        "n_dip": 2,
-        "iyl_last": "0.99",
-        "h_y": "1.000",
-        "v_comp": "partly",
-        "v_fit": "reproduced",
-        "run_profile": "default",
-    }
+    values = chapter.glue_values(
+        _numbers({"l1": RISE_FALL, "l2": MONOTONE}, [0.9876] * 5, h_y=0.99971), _settings()
+    )
+    assert values["n_compress"] == 1 and values["n_hidden"] == 2 and values["n_met"] == 1
+    assert values["iyl_last"] == "0.99" and values["h_y"] == "1.000" and values["run_profile"] == "default"
+    assert values["v_comp"] == values["v_fit"] == "inconclusive"
+    assert values["why_comp"].startswith("decisive settings deviate: init torch default")
 
 
 def test_describe_data_and_runs():

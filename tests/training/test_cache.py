@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import itertools
-
-import numpy as np
 import pandas as pd
 import pytest
 import torch
 from torch import nn
+from toy_runs import SZT8, EpochCounter, config
 
 from ibcore.training import (
     RecordedRun,
@@ -56,50 +54,17 @@ def test_a_run_recorded_by_ibcore_0_2_keeps_its_key():
 # last in the file, as the module-scoped fixture stays in effect until the module ends
 
 
-def _szt_like(n_bits: int = 8, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """All 2^n_bits binary inputs with a learnable rule (a tiny SZT stand-in)."""
-    x = np.array(list(itertools.product([0.0, 1.0], repeat=n_bits)), dtype=np.float32)
-    rng = np.random.default_rng(seed)
-    w = rng.normal(size=n_bits)
-    y = (x @ w > np.median(x @ w)).astype(np.int64)
-    return x, y
-
-
-DATA = _szt_like()  # 256 samples, 8 features
-
-
-def _config(**kw) -> TrainConfig:
-    base = dict(
-        model={"kind": "mlp", "widths": [8, 6, 4, 2]},
-        lr=1e-2,
-        batch_size=32,
-        n_epochs=4,
-        schedule="all",
-        seed=0,
-    )
-    base.update(kw)
-    return TrainConfig(**base)
-
-
-class _Counter:
-    def __init__(self):
-        self.epochs: list[int] = []
-
-    def __call__(self, epoch, row):
-        self.epochs.append(epoch)
-
-
 @pytest.mark.usefixtures("one_thread")
 def test_cache_hit_does_not_train(tmp_path):
-    cfg = _config()
-    first_calls, second_calls = _Counter(), _Counter()
-    a = train_and_record(cfg, DATA, cache_dir=tmp_path, progress=False, device="cpu", callback=first_calls)
+    cfg = config()
+    first_calls, second_calls = EpochCounter(), EpochCounter()
+    a = train_and_record(cfg, SZT8, cache_dir=tmp_path, progress=False, device="cpu", callback=first_calls)
     assert first_calls.epochs == [0, 1, 2, 3, 4] and not a.from_cache
     path = tmp_path / a.key / "run.pt"
     mtime = path.stat().st_mtime_ns
     assert not (tmp_path / a.key / "checkpoint.pt").exists()  # work files cleaned up
     b = train_and_record(
-        cfg.to_dict(), DATA, cache_dir=tmp_path, progress=False, device="cpu", callback=second_calls
+        cfg.to_dict(), SZT8, cache_dir=tmp_path, progress=False, device="cpu", callback=second_calls
     )
     assert second_calls.epochs == [] and b.from_cache and b.key == a.key
     assert path.stat().st_mtime_ns == mtime
@@ -111,33 +76,33 @@ def test_cache_hit_does_not_train(tmp_path):
 
 @pytest.mark.usefixtures("one_thread")
 def test_default_cache_dir_is_runs_dir(tmp_path):
-    run = train_and_record(_config(n_epochs=1), DATA, progress=False, device="cpu")
+    run = train_and_record(config(n_epochs=1), SZT8, progress=False, device="cpu")
     assert (tmp_path / "ibcore-cache" / "runs" / run.key / "run.pt").exists()
 
 
 @pytest.mark.usefixtures("one_thread")
 def test_key_changes_with_config_data_and_layers(tmp_path):
     kw = dict(cache_dir=tmp_path, progress=False, device="cpu")
-    base = train_and_record(_config(n_epochs=1), DATA, **kw).key
+    base = train_and_record(config(n_epochs=1), SZT8, **kw).key
     keys = {
-        "lr": train_and_record(_config(n_epochs=1, lr=2e-2), DATA, **kw).key,
-        "seed": train_and_record(_config(n_epochs=1, seed=1), DATA, **kw).key,
+        "lr": train_and_record(config(n_epochs=1, lr=2e-2), SZT8, **kw).key,
+        "seed": train_and_record(config(n_epochs=1, seed=1), SZT8, **kw).key,
         "act": train_and_record(
-            _config(n_epochs=1, model={"kind": "mlp", "widths": [8, 6, 4, 2], "activation": "relu"}),
-            DATA,
+            config(n_epochs=1, model={"kind": "mlp", "widths": [8, 6, 4, 2], "activation": "relu"}),
+            SZT8,
             **kw,
         ).key,
-        "data": train_and_record(_config(n_epochs=1), (DATA[0], 1 - DATA[1]), **kw).key,
-        "layers": train_and_record(_config(n_epochs=1), DATA, layers=["layer1"], **kw).key,
-        "schedule": train_and_record(_config(n_epochs=1, schedule="ends"), DATA, **kw).key,
+        "data": train_and_record(config(n_epochs=1), (SZT8[0], 1 - SZT8[1]), **kw).key,
+        "layers": train_and_record(config(n_epochs=1), SZT8, layers=["layer1"], **kw).key,
+        "schedule": train_and_record(config(n_epochs=1, schedule="ends"), SZT8, **kw).key,
     }
     assert base not in keys.values() and len(set(keys.values())) == len(keys)
     # the same configuration spelled differently (defaults explicit, layers reordered) hits the cache
     same = train_and_record(
-        _config(
+        config(
             n_epochs=1, model={"kind": "mlp", "widths": [8, 6, 4, 2], "activation": "tanh", "noise_std": 0.0}
         ),
-        DATA,
+        SZT8,
         layers=["output", "layer2", "layer1"],
         **kw,
     )
@@ -152,16 +117,16 @@ def test_custom_module_cached_only_with_cache_key(tmp_path):
     before = [p.detach().clone() for p in net.parameters()]
     cfg = TrainConfig(model=None, lr=1e-2, batch_size=32, n_epochs=2, schedule="all")
     run = train_and_record(
-        cfg, DATA, model=net, layers=["1", "2"], cache_dir=tmp_path, progress=False, device="cpu"
+        cfg, SZT8, model=net, layers=["1", "2"], cache_dir=tmp_path, progress=False, device="cpu"
     )
     assert run.key is None and not any(tmp_path.iterdir())  # no cache_key: nothing written
     # the caller's net is untouched
     assert all(torch.equal(p, q) for p, q in zip(before, net.parameters(), strict=True))
     assert run.layers == ["1", "2"] and run.activations["1"].shape == (3, 256, 5)
-    counter = _Counter()
+    counter = EpochCounter()
     k1 = train_and_record(
         cfg,
-        DATA,
+        SZT8,
         model=net,
         layers=["1", "2"],
         cache_dir=tmp_path,
@@ -171,7 +136,7 @@ def test_custom_module_cached_only_with_cache_key(tmp_path):
     )
     k2 = train_and_record(
         cfg,
-        DATA,
+        SZT8,
         model=net,
         layers=["1", "2"],
         cache_dir=tmp_path,
@@ -187,12 +152,12 @@ def test_custom_module_cached_only_with_cache_key(tmp_path):
 
 @pytest.mark.usefixtures("one_thread")
 def test_unreadable_cached_run_warns_once_and_retrains(tmp_path):
-    cfg = _config(n_epochs=2, schedule=[0, 2])
-    train_seeds(cfg, [0], DATA, cache_dir=tmp_path, progress=False, device="cpu")
+    cfg = config(n_epochs=2, schedule=[0, 2])
+    train_seeds(cfg, [0], SZT8, cache_dir=tmp_path, progress=False, device="cpu")
     (run_pt,) = tmp_path.glob("*/run.pt")
     run_pt.write_bytes(run_pt.read_bytes()[:1000])  # truncated
     with pytest.warns(RuntimeWarning) as rec:
-        runs = train_seeds(cfg, [0], DATA, cache_dir=tmp_path, progress=False, device="cpu")
+        runs = train_seeds(cfg, [0], SZT8, cache_dir=tmp_path, progress=False, device="cpu")
     messages = [str(w.message) for w in rec]
     assert len(messages) == 1, messages  # train_seeds and train_and_record both look: one warning
     assert "unreadable (truncated or not a torch file); deleted it" in messages[0]

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import warnings
 
-import numpy as np
 import pandas as pd
 import pytest
 import torch
+from toy_runs import SZT6, SZT8, EpochCounter, config, config_6
 
 from ibcore.training import (
-    TrainConfig,
     train_and_record,
     train_seeds,
 )
@@ -20,42 +18,9 @@ from ibcore.training import (
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-def _szt_like(n_bits: int = 8, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """All 2^n_bits binary inputs with a learnable rule (a tiny SZT stand-in)."""
-    x = np.array(list(itertools.product([0.0, 1.0], repeat=n_bits)), dtype=np.float32)
-    rng = np.random.default_rng(seed)
-    w = rng.normal(size=n_bits)
-    y = (x @ w > np.median(x @ w)).astype(np.int64)
-    return x, y
-
-
-DATA = _szt_like()  # 256 samples, 8 features
-
-
-def _config(**kw) -> TrainConfig:
-    base = dict(
-        model={"kind": "mlp", "widths": [8, 6, 4, 2]},
-        lr=1e-2,
-        batch_size=32,
-        n_epochs=4,
-        schedule="all",
-        seed=0,
-    )
-    base.update(kw)
-    return TrainConfig(**base)
-
-
-class _Counter:
-    def __init__(self):
-        self.epochs: list[int] = []
-
-    def __call__(self, epoch, row):
-        self.epochs.append(epoch)
-
-
 @pytest.mark.parametrize("noise_std", [0.0, 0.1])  # noise: the global RNG state must be restored too
 def test_resume_after_kill_matches_uninterrupted(tmp_path, noise_std):
-    cfg = _config(
+    cfg = config(
         n_epochs=6,
         schedule=[0, 1, 5, 6],
         model={"kind": "mlp", "widths": [8, 6, 4, 2], "noise_std": noise_std},
@@ -71,21 +36,21 @@ def test_resume_after_kill_matches_uninterrupted(tmp_path, noise_std):
     with pytest.raises(KillError):
         train_and_record(
             cfg,
-            DATA,
+            SZT8,
             cache_dir=tmp_path,
             progress=False,
             device="cpu",
             checkpoint_every_s=0.0,
             callback=kill_after_3,
         )
-    counter = _Counter()
+    counter = EpochCounter()
     resumed = train_and_record(
-        cfg, DATA, cache_dir=tmp_path, progress=False, device="cpu", checkpoint_every_s=0.0, callback=counter
+        cfg, SZT8, cache_dir=tmp_path, progress=False, device="cpu", checkpoint_every_s=0.0, callback=counter
     )
     # killed after epoch 3 was checkpointed: epochs 4..6 are trained again, nothing is lost
     assert counter.epochs == [4, 5, 6]
     assert resumed.info["resumed"] == 1 and not resumed.from_cache
-    whole = train_and_record(cfg, DATA, cache=False, progress=False, device="cpu")
+    whole = train_and_record(cfg, SZT8, cache=False, progress=False, device="cpu")
     for name in whole.layers:
         assert torch.equal(whole.activations[name], resumed.activations[name])
     for k in whole.model_state:
@@ -95,7 +60,7 @@ def test_resume_after_kill_matches_uninterrupted(tmp_path, noise_std):
 
 def test_resume_loses_at_most_one_epoch_between_checkpoints(tmp_path):
     # checkpoints only at recorded epochs (every_s huge): a kill at epoch 4 resumes from epoch 3
-    cfg = _config(n_epochs=6, schedule=[0, 3, 6])
+    cfg = config(n_epochs=6, schedule=[0, 3, 6])
 
     def kill_at_4(epoch, row):
         if epoch == 4:
@@ -104,19 +69,19 @@ def test_resume_loses_at_most_one_epoch_between_checkpoints(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         train_and_record(
             cfg,
-            DATA,
+            SZT8,
             cache_dir=tmp_path,
             progress=False,
             device="cpu",
             checkpoint_every_s=1e9,
             callback=kill_at_4,
         )
-    counter = _Counter()
+    counter = EpochCounter()
     resumed = train_and_record(
-        cfg, DATA, cache_dir=tmp_path, progress=False, device="cpu", checkpoint_every_s=1e9, callback=counter
+        cfg, SZT8, cache_dir=tmp_path, progress=False, device="cpu", checkpoint_every_s=1e9, callback=counter
     )
     assert counter.epochs == [4, 5, 6]  # epoch 4 (the one in flight) is redone
-    whole = train_and_record(cfg, DATA, cache=False, progress=False, device="cpu")
+    whole = train_and_record(cfg, SZT8, cache=False, progress=False, device="cpu")
     for name in whole.layers:
         assert torch.equal(whole.activations[name], resumed.activations[name])
 
@@ -136,7 +101,7 @@ def _killed_run(tmp_path, cfg, kill_at, *, seeds=None):
         if seeds is None:
             train_and_record(
                 cfg,
-                DATA,
+                SZT8,
                 cache_dir=tmp_path,
                 progress=False,
                 device="cpu",
@@ -147,7 +112,7 @@ def _killed_run(tmp_path, cfg, kill_at, *, seeds=None):
             train_seeds(
                 cfg,
                 seeds,
-                DATA,
+                SZT8,
                 cache_dir=tmp_path,
                 progress=False,
                 device="cpu",
@@ -161,15 +126,15 @@ def _killed_run(tmp_path, cfg, kill_at, *, seeds=None):
 def _resume(tmp_path, cfg, counter, *, seeds=None):
     kw = dict(cache_dir=tmp_path, progress=False, device="cpu", checkpoint_every_s=0.0)
     if seeds is None:
-        return [train_and_record(cfg, DATA, callback=counter, **kw)]
-    return train_seeds(cfg, seeds, DATA, callback=lambda e, rows: counter(e, rows[0]), **kw)
+        return [train_and_record(cfg, SZT8, callback=counter, **kw)]
+    return train_seeds(cfg, seeds, SZT8, callback=lambda e, rows: counter(e, rows[0]), **kw)
 
 
 def _same_as_uninterrupted(runs, cfg, seeds=None):
     whole = (
-        [train_and_record(cfg, DATA, cache=False, progress=False, device="cpu")]
+        [train_and_record(cfg, SZT8, cache=False, progress=False, device="cpu")]
         if seeds is None
-        else train_seeds(cfg, seeds, DATA, cache=False, progress=False, device="cpu")
+        else train_seeds(cfg, seeds, SZT8, cache=False, progress=False, device="cpu")
     )
     for r, w in zip(runs, whole, strict=True):
         for name in w.layers:
@@ -188,11 +153,11 @@ _DAMAGE = {
 @pytest.mark.parametrize("seeds", [None, [0, 2]], ids=["one run", "stacked seeds"])
 @pytest.mark.parametrize("damage", sorted(_DAMAGE))
 def test_damaged_newest_checkpoint_resumes_from_the_previous_one(tmp_path, damage, seeds):
-    cfg = _config(n_epochs=6, schedule=[0, 1, 5, 6])
+    cfg = config(n_epochs=6, schedule=[0, 1, 5, 6])
     work = _killed_run(tmp_path, cfg, kill_at=3, seeds=seeds)
     assert (work / "checkpoint.prev.pt").exists()  # epoch 2's, kept beside epoch 3's
     _DAMAGE[damage](work / "checkpoint.pt")
-    counter = _Counter()
+    counter = EpochCounter()
     with pytest.warns(
         RuntimeWarning,
         match=r"damaged training state .*checkpoint\.pt: .*resuming from checkpoint\.prev\.pt at epoch 2",
@@ -204,11 +169,11 @@ def test_damaged_newest_checkpoint_resumes_from_the_previous_one(tmp_path, damag
 
 
 def test_both_checkpoints_damaged_start_again_from_epoch_0(tmp_path):
-    cfg = _config(n_epochs=5, schedule=[0, 2, 5])
+    cfg = config(n_epochs=5, schedule=[0, 2, 5])
     work = _killed_run(tmp_path, cfg, kill_at=3)
     for name in ("checkpoint.pt", "checkpoint.prev.pt"):
         _DAMAGE["truncated"](work / name)
-    counter = _Counter()
+    counter = EpochCounter()
     with pytest.warns(RuntimeWarning, match="training again from epoch 0"):
         runs = _resume(tmp_path, cfg, counter)
     assert counter.epochs == [0, 1, 2, 3, 4, 5]
@@ -216,7 +181,7 @@ def test_both_checkpoints_damaged_start_again_from_epoch_0(tmp_path):
     # the finished run is cached: a second call loads it without any warning
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        again = train_and_record(cfg, DATA, cache_dir=tmp_path, progress=False, device="cpu")
+        again = train_and_record(cfg, SZT8, cache_dir=tmp_path, progress=False, device="cpu")
     assert again.from_cache
 
 
@@ -224,7 +189,7 @@ def test_both_checkpoints_damaged_start_again_from_epoch_0(tmp_path):
 def test_damaged_recording_is_never_used(tmp_path, damage):
     # rec/00000002.pt is listed by both checkpoints (recorded at epoch 2, kill at 4): neither can be
     # used without it, so training starts again - it must not resume with a hole in the recordings
-    cfg = _config(n_epochs=5, schedule=[0, 2, 5])
+    cfg = config(n_epochs=5, schedule=[0, 2, 5])
     work = _killed_run(tmp_path, cfg, kill_at=4)
     rec = work / "rec" / "00000002.pt"
     if damage == "missing":
@@ -233,7 +198,7 @@ def test_damaged_recording_is_never_used(tmp_path, damage):
         rec.write_bytes(b"\x00" * 100)
     else:
         torch.save([{"1": torch.zeros(3, 2)}], rec)  # wrong layers and sizes
-    counter = _Counter()
+    counter = EpochCounter()
     with pytest.warns(RuntimeWarning, match=r"rec/00000002\.pt is .*training again from epoch 0"):
         runs = _resume(tmp_path, cfg, counter)
     assert counter.epochs == [0, 1, 2, 3, 4, 5]
@@ -242,13 +207,13 @@ def test_damaged_recording_is_never_used(tmp_path, damage):
 
 def test_failed_load_leaves_engine_and_rngs_untouched(tmp_path):
     # a checkpoint whose engine state does not fit: nothing of it may leak into the fresh start
-    cfg = _config(n_epochs=3, schedule=[0, 3])
+    cfg = config(n_epochs=3, schedule=[0, 3])
     work = _killed_run(tmp_path, cfg, kill_at=1)
     ck = torch.load(work / "checkpoint.pt", weights_only=True)
     ck["engine"]["model"] = {k: v[..., :1] for k, v in ck["engine"]["model"].items()}  # wrong shapes
     torch.save(ck, work / "checkpoint.pt")
     (work / "checkpoint.prev.pt").unlink()
-    counter = _Counter()
+    counter = EpochCounter()
     with pytest.warns(RuntimeWarning, match="training again from epoch 0"):
         runs = _resume(tmp_path, cfg, counter)
     assert counter.epochs == [0, 1, 2, 3]
@@ -264,7 +229,7 @@ def test_kill_loses_at_most_the_checkpoint_interval(tmp_path, monkeypatch):
 
     clock = [0.0]
     monkeypatch.setattr(loop, "time", types.SimpleNamespace(perf_counter=lambda: clock[0]))
-    cfg = _config(n_epochs=12, schedule=[0, 12])
+    cfg = config(n_epochs=12, schedule=[0, 12])
     saved = []
 
     def tick(epoch, row):
@@ -275,33 +240,16 @@ def test_kill_loses_at_most_the_checkpoint_interval(tmp_path, monkeypatch):
 
     with pytest.raises(KeyboardInterrupt):
         train_and_record(
-            cfg, DATA, cache_dir=tmp_path, progress=False, device="cpu", checkpoint_every_s=2.5, callback=tick
+            cfg, SZT8, cache_dir=tmp_path, progress=False, device="cpu", checkpoint_every_s=2.5, callback=tick
         )
     assert saved == [0, 0, 0, 0, 4, 4, 4, 7, 7, 7]  # every 3 epochs = 3 s >= 2.5 s
     assert 9 - saved[-1] <= 3  # lost: epochs 8, 9 (2 s), within 2.5 s plus the epoch in flight
 
 
-def _data_6(n_bits: int = 6) -> tuple[np.ndarray, np.ndarray]:
-    x = np.array(list(itertools.product([0.0, 1.0], repeat=n_bits)), dtype=np.float32)
-    w = np.random.default_rng(0).normal(size=n_bits)
-    return x, (x @ w > np.median(x @ w)).astype(np.int64)
-
-
-DATA_6 = _data_6()  # 64 samples, 6 features
-
-
-def _config_6(**kw) -> TrainConfig:
-    base = dict(
-        model={"kind": "mlp", "widths": [6, 5, 3, 2]}, lr=1e-2, batch_size=16, n_epochs=3, schedule="all"
-    )
-    base.update(kw)
-    return TrainConfig(**base)
-
-
 # ----------------------------------------------------------------------------------- weights kept
 def test_weights_aligned_with_epochs_and_rebuild_the_recorded_layers():
-    cfg = _config_6(record_weights=True, activation_dtype="float32", schedule=[0, 1, 3])
-    run = train_and_record(cfg, DATA_6, cache=False, progress=False, device="cpu")
+    cfg = config_6(record_weights=True, activation_dtype="float32", schedule=[0, 1, 3])
+    run = train_and_record(cfg, SZT6, cache=False, progress=False, device="cpu")
     assert len(run.weights) == len(run.epochs) == 3
     # the last recorded weights are the final ones
     for k, v in run.model_state.items():
@@ -315,27 +263,27 @@ def test_weights_aligned_with_epochs_and_rebuild_the_recorded_layers():
             out = model.forward_layers(run.x_eval)
         for name in run.layers:
             torch.testing.assert_close(out[name], run.activations[name][run.epoch_index(e)])
-    plain = train_and_record(_config_6(), DATA_6, cache=False, progress=False, device="cpu")
+    plain = train_and_record(config_6(), SZT6, cache=False, progress=False, device="cpu")
     assert plain.weights is None
     with pytest.raises(ValueError, match="record_weights=True"):
         plain.model_at(0)
 
 
 def test_weights_stacked_equal_single_and_survive_cache(tmp_path):
-    cfg = _config_6(record_weights=True, activation_dtype="float32")
+    cfg = config_6(record_weights=True, activation_dtype="float32")
     seeds = [0, 5]
-    batched = train_seeds(cfg, seeds, DATA_6, cache_dir=tmp_path, progress=False, device="cpu")
+    batched = train_seeds(cfg, seeds, SZT6, cache_dir=tmp_path, progress=False, device="cpu")
     assert batched[0].info["batched_with"] == seeds
     for r in batched:
         alone = train_and_record(
-            dataclasses.replace(cfg, seed=r.seed), DATA_6, cache=False, progress=False, device="cpu"
+            dataclasses.replace(cfg, seed=r.seed), SZT6, cache=False, progress=False, device="cpu"
         )
         assert len(r.weights) == len(alone.weights) == len(r.epochs)
         for wb, ws in zip(r.weights, alone.weights, strict=True):
             assert set(wb) == set(ws)
             for k in ws:  # stacked and single kernels sum in another order: float rounding only
                 torch.testing.assert_close(wb[k], ws[k], rtol=1e-5, atol=1e-6)
-    hit = train_seeds(cfg, seeds, DATA_6, cache_dir=tmp_path, progress=False, device="cpu")
+    hit = train_seeds(cfg, seeds, SZT6, cache_dir=tmp_path, progress=False, device="cpu")
     assert all(r.from_cache for r in hit)
     for a, b in zip(hit[1].weights, batched[1].weights, strict=True):
         for k in a:
@@ -343,18 +291,18 @@ def test_weights_stacked_equal_single_and_survive_cache(tmp_path):
 
 
 def test_weights_resume_after_kill(tmp_path):
-    cfg = _config_6(record_weights=True, n_epochs=5, activation_dtype="float32")
+    cfg = config_6(record_weights=True, n_epochs=5, activation_dtype="float32")
 
     def kill_after_2(epoch, row):
         if epoch == 2:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        train_and_record(cfg, DATA_6, cache_dir=tmp_path, progress=False, device="cpu", callback=kill_after_2,
+        train_and_record(cfg, SZT6, cache_dir=tmp_path, progress=False, device="cpu", callback=kill_after_2,
                          checkpoint_every_s=0)  # fmt: skip
-    resumed = train_and_record(cfg, DATA_6, cache_dir=tmp_path, progress=False, device="cpu")
+    resumed = train_and_record(cfg, SZT6, cache_dir=tmp_path, progress=False, device="cpu")
     assert resumed.info["resumed"] == 1
-    fresh = train_and_record(cfg, DATA_6, cache=False, progress=False, device="cpu")
+    fresh = train_and_record(cfg, SZT6, cache=False, progress=False, device="cpu")
     for a, b in zip(resumed.weights, fresh.weights, strict=True):
         for k in a:
             assert torch.equal(a[k], b[k])

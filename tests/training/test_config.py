@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import itertools
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
+from toy_runs import SZT8, config, config_6
 
 from ibcore.training import (
     RecordedRun,
@@ -20,34 +20,9 @@ from ibcore.training.cache import hash_payload
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-def _szt_like(n_bits: int = 8, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """All 2^n_bits binary inputs with a learnable rule (a tiny SZT stand-in)."""
-    x = np.array(list(itertools.product([0.0, 1.0], repeat=n_bits)), dtype=np.float32)
-    rng = np.random.default_rng(seed)
-    w = rng.normal(size=n_bits)
-    y = (x @ w > np.median(x @ w)).astype(np.int64)
-    return x, y
-
-
-DATA = _szt_like()  # 256 samples, 8 features
-
-
-def _config(**kw) -> TrainConfig:
-    base = dict(
-        model={"kind": "mlp", "widths": [8, 6, 4, 2]},
-        lr=1e-2,
-        batch_size=32,
-        n_epochs=4,
-        schedule="all",
-        seed=0,
-    )
-    base.update(kw)
-    return TrainConfig(**base)
-
-
 # ----------------------------------------------------------------------------------- save / load
 def test_save_load_round_trip(tmp_path):
-    run = train_and_record(_config(n_epochs=2), DATA, cache=False, progress=False, device="cpu")
+    run = train_and_record(config(n_epochs=2), SZT8, cache=False, progress=False, device="cpu")
     path = run.save(tmp_path / "sub" / "r.pt")
     back = RecordedRun.load(path)
     assert back.from_cache and back.layers == run.layers and back.seed == run.seed
@@ -80,14 +55,6 @@ def test_config_errors():
         TrainConfig(model={"kind": "transformer"})
 
 
-def _config_6(**kw) -> TrainConfig:
-    base = dict(
-        model={"kind": "mlp", "widths": [6, 5, 3, 2]}, lr=1e-2, batch_size=16, n_epochs=3, schedule="all"
-    )
-    base.update(kw)
-    return TrainConfig(**base)
-
-
 # ------------------------------------------------------------------------------------- cache keys
 def test_default_config_dict_and_key_unchanged():
     # the fields and the hash of a default config as they were before record_weights and
@@ -102,7 +69,7 @@ def test_default_config_dict_and_key_unchanged():
 
 
 def test_new_options_enter_the_key_only_when_set():
-    base = _config_6()
+    base = config_6()
     with_w = dataclasses.replace(base, record_weights=True)
     with_o = dataclasses.replace(base, orthonormal_penalty=0.1)
     assert with_w.to_dict()["record_weights"] is True
@@ -115,6 +82,6 @@ def test_new_options_enter_the_key_only_when_set():
 
 def test_option_errors():
     with pytest.raises(TypeError, match="record_weights must be a bool"):
-        _config_6(record_weights=1)
+        config_6(record_weights=1)
     with pytest.raises(ValueError, match="orthonormal_penalty"):
-        _config_6(orthonormal_penalty=-1.0)
+        config_6(orthonormal_penalty=-1.0)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import itertools
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 from torch import nn
+from toy_runs import SZT8, config
 
 from ibcore.training import (
     TrainConfig,
@@ -21,35 +21,10 @@ from ibcore.training import (
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-def _szt_like(n_bits: int = 8, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """All 2^n_bits binary inputs with a learnable rule (a tiny SZT stand-in)."""
-    x = np.array(list(itertools.product([0.0, 1.0], repeat=n_bits)), dtype=np.float32)
-    rng = np.random.default_rng(seed)
-    w = rng.normal(size=n_bits)
-    y = (x @ w > np.median(x @ w)).astype(np.int64)
-    return x, y
-
-
-DATA = _szt_like()  # 256 samples, 8 features
-
-
-def _config(**kw) -> TrainConfig:
-    base = dict(
-        model={"kind": "mlp", "widths": [8, 6, 4, 2]},
-        lr=1e-2,
-        batch_size=32,
-        n_epochs=4,
-        schedule="all",
-        seed=0,
-    )
-    base.update(kw)
-    return TrainConfig(**base)
-
-
 # ------------------------------------------------------------------------------ train and record
 def test_train_and_record_fields_and_float16(tmp_path):
-    cfg = _config(n_epochs=3, schedule=[0, 2, 3])
-    run = train_and_record(cfg, DATA, cache_dir=tmp_path, progress=False, device="cpu")
+    cfg = config(n_epochs=3, schedule=[0, 2, 3])
+    run = train_and_record(cfg, SZT8, cache_dir=tmp_path, progress=False, device="cpu")
     assert run.epochs.tolist() == [0, 2, 3]
     assert run.layers == ["layer1", "layer2", "output"]
     assert {k: tuple(v.shape) for k, v in run.activations.items()} == {
@@ -60,7 +35,7 @@ def test_train_and_record_fields_and_float16(tmp_path):
     assert all(v.dtype == torch.float16 and v.device.type == "cpu" for v in run.activations.values())
     assert run.layer("layer1").dtype == torch.float32
     assert run.nbytes == 2 * 3 * 256 * (6 + 4 + 2) + 4 * 256 * 8 + 8 * 256
-    assert run.y_eval.dtype == torch.int64 and torch.equal(run.x_eval, torch.from_numpy(DATA[0]))
+    assert run.y_eval.dtype == torch.int64 and torch.equal(run.x_eval, torch.from_numpy(SZT8[0]))
     assert list(run.history.columns) == ["epoch", "train_loss", "train_acc", "eval_loss", "eval_acc"]
     assert run.history["epoch"].tolist() == [0, 1, 2, 3]
     # a separable rule with lr 1e-2: the loss must fall below its initial ~log 2
@@ -78,24 +53,24 @@ def test_train_and_record_fields_and_float16(tmp_path):
 
 def test_float32_storage_option():
     run = train_and_record(
-        _config(n_epochs=1, activation_dtype="float32"), DATA, cache=False, progress=False, device="cpu"
+        config(n_epochs=1, activation_dtype="float32"), SZT8, cache=False, progress=False, device="cpu"
     )
     assert run.activations["layer1"].dtype == torch.float32
 
 
 def test_eval_set_is_used():
-    x, y = DATA
+    x, y = SZT8
     run = train_and_record(
-        _config(n_epochs=1), (x[:200], y[:200]), (x[200:], y[200:]), cache=False, progress=False, device="cpu"
+        config(n_epochs=1), (x[:200], y[:200]), (x[200:], y[200:]), cache=False, progress=False, device="cpu"
     )
     assert run.activations["layer1"].shape[1] == 56
     assert torch.equal(run.x_eval, torch.from_numpy(x[200:]))
 
 
 def test_cpu_reproducible_and_seed_matters():
-    a = train_and_record(_config(), DATA, cache=False, progress=False, device="cpu")
-    b = train_and_record(_config(), DATA, cache=False, progress=False, device="cpu")
-    c = train_and_record(_config(seed=1), DATA, cache=False, progress=False, device="cpu")
+    a = train_and_record(config(), SZT8, cache=False, progress=False, device="cpu")
+    b = train_and_record(config(), SZT8, cache=False, progress=False, device="cpu")
+    c = train_and_record(config(seed=1), SZT8, cache=False, progress=False, device="cpu")
     for name in a.layers:
         assert torch.equal(a.activations[name], b.activations[name])
     pd.testing.assert_frame_equal(a.history, b.history)
@@ -106,14 +81,14 @@ def test_global_rng_left_alone():
     torch.manual_seed(123)
     expected = torch.rand(3)
     torch.manual_seed(123)
-    train_and_record(_config(n_epochs=1), DATA, cache=False, progress=False, device="cpu")
+    train_and_record(config(n_epochs=1), SZT8, cache=False, progress=False, device="cpu")
     assert torch.equal(torch.rand(3), expected)
 
 
 def test_noisy_mlp_trains_reproducibly_and_records_noise():
-    cfg = _config(n_epochs=2, model={"kind": "mlp", "widths": [8, 6, 4, 2], "noise_std": 0.1})
-    a = train_and_record(cfg, DATA, cache=False, progress=False, device="cpu")
-    b = train_and_record(cfg, DATA, cache=False, progress=False, device="cpu")
+    cfg = config(n_epochs=2, model={"kind": "mlp", "widths": [8, 6, 4, 2], "noise_std": 0.1})
+    a = train_and_record(cfg, SZT8, cache=False, progress=False, device="cpu")
+    b = train_and_record(cfg, SZT8, cache=False, progress=False, device="cpu")
     assert torch.equal(a.activations["layer1"], b.activations["layer1"])  # the noise is seeded too
     final = a.final_model().eval()
     with torch.no_grad():
@@ -154,12 +129,12 @@ def test_conv_net_trains_and_records_flattened():
 
 def test_custom_module_needs_layers():
     with pytest.raises(ValueError, match="layers=None works for ibcore models only"):
-        train_and_record(TrainConfig(n_epochs=1), DATA, model=nn.Linear(8, 2), progress=False, device="cpu")
+        train_and_record(TrainConfig(n_epochs=1), SZT8, model=nn.Linear(8, 2), progress=False, device="cpu")
 
 
 def test_train_seeds_reuses_cache_and_resumes(tmp_path):
-    cfg = _config(n_epochs=4, schedule=[0, 4])
-    train_seeds(cfg, [1], DATA, cache_dir=tmp_path, progress=False, device="cpu")
+    cfg = config(n_epochs=4, schedule=[0, 4])
+    train_seeds(cfg, [1], SZT8, cache_dir=tmp_path, progress=False, device="cpu")
 
     class KillError(Exception):
         pass
@@ -173,7 +148,7 @@ def test_train_seeds_reuses_cache_and_resumes(tmp_path):
         train_seeds(
             cfg,
             [0, 1, 2],
-            DATA,
+            SZT8,
             cache_dir=tmp_path,
             progress=False,
             device="cpu",
@@ -184,7 +159,7 @@ def test_train_seeds_reuses_cache_and_resumes(tmp_path):
     runs = train_seeds(
         cfg,
         [0, 1, 2],
-        DATA,
+        SZT8,
         cache_dir=tmp_path,
         progress=False,
         device="cpu",
@@ -193,54 +168,54 @@ def test_train_seeds_reuses_cache_and_resumes(tmp_path):
     )
     assert counter == [3, 4]
     assert [r.from_cache for r in runs] == [False, True, False]
-    whole = train_seeds(cfg, [0, 2], DATA, cache=False, progress=False, device="cpu")
+    whole = train_seeds(cfg, [0, 2], SZT8, cache=False, progress=False, device="cpu")
     for r, w in zip([runs[0], runs[2]], whole, strict=False):
         for name in w.layers:
             assert torch.equal(r.activations[name], w.activations[name])
 
 
 def test_train_seeds_noisy_falls_back_to_one_by_one():
-    cfg = _config(n_epochs=1, model={"kind": "mlp", "widths": [8, 4, 2], "noise_std": 0.1})
-    runs = train_seeds(cfg, [0, 1], DATA, cache=False, progress=False, device="cpu")
+    cfg = config(n_epochs=1, model={"kind": "mlp", "widths": [8, 4, 2], "noise_std": 0.1})
+    runs = train_seeds(cfg, [0, 1], SZT8, cache=False, progress=False, device="cpu")
     assert all("batched_with" not in r.info for r in runs)
     alone = train_and_record(
-        dataclasses.replace(cfg, seed=1), DATA, cache=False, progress=False, device="cpu"
+        dataclasses.replace(cfg, seed=1), SZT8, cache=False, progress=False, device="cpu"
     )
     assert torch.equal(runs[1].activations["layer1"], alone.activations["layer1"])
     with pytest.raises(ValueError, match="batched=True is impossible"):
-        train_seeds(cfg, [0, 1], DATA, cache=False, progress=False, device="cpu", batched=True)
+        train_seeds(cfg, [0, 1], SZT8, cache=False, progress=False, device="cpu", batched=True)
 
 
 def test_train_errors():
-    x, y = DATA
+    x, y = SZT8
     kw = dict(cache=False, progress=False, device="cpu")
     with pytest.raises(ValueError, match="config.model is None"):
-        train_and_record(TrainConfig(), DATA, **kw)
+        train_and_record(TrainConfig(), SZT8, **kw)
     with pytest.raises(ValueError, match="either as config.model"):
-        train_and_record(_config(), DATA, model=nn.Linear(8, 2), **kw)
+        train_and_record(config(), SZT8, model=nn.Linear(8, 2), **kw)
     with pytest.raises(ValueError, match="has 256 labels, expected 255"):
-        train_and_record(_config(), (x[:-1], y), **kw)
+        train_and_record(config(), (x[:-1], y), **kw)
     with pytest.raises(ValueError, match="labels go up to 2 but the model has 2 outputs"):
-        train_and_record(_config(), (x, y * 2), **kw)
+        train_and_record(config(), (x, y * 2), **kw)
     with pytest.raises(ValueError, match=r"shape \(7,\) per sample, the model takes \(8,\)"):
-        train_and_record(_config(), (x[:, :7], y), **kw)
+        train_and_record(config(), (x[:, :7], y), **kw)
     with pytest.raises(TypeError, match="must be a pair"):
-        train_and_record(_config(), x, **kw)
+        train_and_record(config(), x, **kw)
     with pytest.raises(ValueError, match="NaN"):
-        train_and_record(_config(), (np.full_like(x, np.nan), y), **kw)
+        train_and_record(config(), (np.full_like(x, np.nan), y), **kw)
     with pytest.raises(ValueError, match="unknown layer name"):
-        train_and_record(_config(), DATA, layers=["layer7"], **kw)
+        train_and_record(config(), SZT8, layers=["layer7"], **kw)
     with pytest.raises(ValueError, match="duplicates"):
-        train_seeds(_config(), [1, 1], DATA, **kw)
+        train_seeds(config(), [1, 1], SZT8, **kw)
 
 
 @pytest.mark.parametrize(
     ("call", "name"),
     [
-        (lambda tmp: train_and_record(_config(), DATA, cache="no", progress=False), "cache"),
-        (lambda tmp: train_and_record(_config(), DATA, cache=False, progress="no"), "progress"),
+        (lambda tmp: train_and_record(config(), SZT8, cache="no", progress=False), "cache"),
+        (lambda tmp: train_and_record(config(), SZT8, cache=False, progress="no"), "progress"),
         (
-            lambda tmp: train_seeds(_config(), [0], DATA, cache=False, progress=False, batched="yes"),
+            lambda tmp: train_seeds(config(), [0], SZT8, cache=False, progress=False, batched="yes"),
             "batched",
         ),
         (

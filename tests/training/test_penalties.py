@@ -3,34 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-import itertools
 
 import numpy as np
 import pytest
 import torch
+from toy_runs import SZT6, config_6
 
 from ibcore.models import build_model
-from ibcore.training import TrainConfig, orthonormality, train_and_record, train_seeds
+from ibcore.training import orthonormality, train_and_record, train_seeds
 from ibcore.training.penalties import linear_weights
 
 pytestmark = pytest.mark.usefixtures("one_thread")
-
-
-def _data(n_bits: int = 6) -> tuple[np.ndarray, np.ndarray]:
-    x = np.array(list(itertools.product([0.0, 1.0], repeat=n_bits)), dtype=np.float32)
-    w = np.random.default_rng(0).normal(size=n_bits)
-    return x, (x @ w > np.median(x @ w)).astype(np.int64)
-
-
-DATA = _data()  # 64 samples, 6 features
-
-
-def _config(**kw) -> TrainConfig:
-    base = dict(
-        model={"kind": "mlp", "widths": [6, 5, 3, 2]}, lr=1e-2, batch_size=16, n_epochs=3, schedule="all"
-    )
-    base.update(kw)
-    return TrainConfig(**base)
 
 
 # ------------------------------------------------------------------------------ orthonormal penalty
@@ -54,9 +37,9 @@ def test_orthonormality_value_and_gradient_by_hand():
 
 
 def test_penalty_moves_training_towards_orthonormal_weights():
-    base = _config(n_epochs=20, schedule="ends")
-    plain = train_and_record(base, DATA, cache=False, progress=False, device="cpu")
-    ortho = train_and_record(dataclasses.replace(base, orthonormal_penalty=1.0), DATA, cache=False,
+    base = config_6(n_epochs=20, schedule="ends")
+    plain = train_and_record(base, SZT6, cache=False, progress=False, device="cpu")
+    ortho = train_and_record(dataclasses.replace(base, orthonormal_penalty=1.0), SZT6, cache=False,
                              progress=False, device="cpu")  # fmt: skip
 
     def pen(run):
@@ -72,11 +55,11 @@ def test_penalty_moves_training_towards_orthonormal_weights():
 
 
 def test_penalty_stacked_equals_single():
-    cfg = _config(orthonormal_penalty=0.5, activation_dtype="float32")
-    batched = train_seeds(cfg, [0, 1], DATA, cache=False, progress=False, device="cpu")
+    cfg = config_6(orthonormal_penalty=0.5, activation_dtype="float32")
+    batched = train_seeds(cfg, [0, 1], SZT6, cache=False, progress=False, device="cpu")
     assert batched[0].info["batched_with"] == [0, 1]
     for r in batched:
-        alone = train_and_record(dataclasses.replace(cfg, seed=r.seed), DATA, cache=False, progress=False,
+        alone = train_and_record(dataclasses.replace(cfg, seed=r.seed), SZT6, cache=False, progress=False,
                                  device="cpu")  # fmt: skip
         for k in alone.model_state:
             torch.testing.assert_close(r.model_state[k], alone.model_state[k], rtol=1e-5, atol=1e-6)

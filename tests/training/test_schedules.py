@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from toy_runs import config_6
 
 from ibcore.training import (
-    TrainConfig,
     log_schedule,
     resolve_schedule,
     saxe_schedule,
@@ -42,17 +42,9 @@ def test_resolve_schedule():
         resolve_schedule([], 10)
 
 
-def _config_6(**kw) -> TrainConfig:
-    base = dict(
-        model={"kind": "mlp", "widths": [6, 5, 3, 2]}, lr=1e-2, batch_size=16, n_epochs=3, schedule="all"
-    )
-    base.update(kw)
-    return TrainConfig(**base)
-
-
 def test_log_schedule():
     assert log_schedule(1000, 4).tolist() == [0, 1, 10, 100, 1000]
     assert log_schedule(5, 20).tolist() == [0, 1, 2, 3, 4, 5]  # rounding merges early points
     assert log_schedule(7, 1).tolist() == [0, 7] and log_schedule(0, 3).tolist() == [0]
-    cfg = _config_6(n_epochs=30, schedule=log_schedule(30, 6).tolist())
+    cfg = config_6(n_epochs=30, schedule=log_schedule(30, 6).tolist())
     assert cfg.epochs()[-1] == 30

@@ -3,8 +3,10 @@
 The sizes of ``00_information_plane.ipynb`` per profile (:data:`PROFILE`, data only, read by
 :func:`ibcore.study.profiles.setup`; the keys are identical across the three profiles) and the
 page's code: the data split and the training runs (:func:`szt_split`, :func:`train_runs`), the key
-numbers of the information plane (:func:`key_numbers`), the scorecard rows with their verdicts
-(:func:`claims`, :func:`record_claims`) and the values glued into the prose (:func:`glue_values`).
+numbers of the information plane (:func:`key_numbers`), the page's claims as records declared before
+any run (:data:`CLAIMS`, with the paper's settings and their sources), their verdicts on this run
+(:func:`claims`, :func:`record_claims`, deviations from :func:`our_settings`) and the values glued
+into the prose (:func:`glue_values`).
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ import numpy as np
 import pandas as pd
 
 from ibcore import data
-from ibcore.analysis.summary import LN2, compresses, layer_summary
+from ibcore.analysis.summary import LN2, compresses, layer_summary, seed_statistics
 from ibcore.ground_truth import discrete_entropy
 from ibcore.interface import IXL, IYL
 from ibcore.study import scorecard
+from ibcore.study.claims import AtLeast, Claim, Evaluation, Setting, count_meeting, evaluate, t_interval
 from ibcore.training import RecordedRun, TrainConfig, train_seeds
 
 if TYPE_CHECKING:  # profiles imports this module (its PROFILE table)
@@ -37,6 +40,10 @@ __all__ = [
     "train_runs",
     "describe_runs",
     "key_numbers",
+    "COMPRESSION",
+    "FITTING",
+    "CLAIMS",
+    "our_settings",
     "claims",
     "record_claims",
     "glue_values",
@@ -155,6 +162,8 @@ class KeyNumbers:
     h_y: float  #: H(Y) in bits
     n_runs: int  #: runs (seeds)
     threshold: float  #: bits
+    seed_drops: pd.DataFrame  #: per seed (rows) and hidden layer (columns): drop of I(X;L), bits
+    seed_iyl_ratio: np.ndarray  #: per seed: last hidden layer's final I(Y;L) / H(Y)
 
 
 def key_numbers(
@@ -192,6 +201,12 @@ def key_numbers(
     if "output" not in summary.index:
         raise ValueError(f"the information plane has no 'output' layer; layers: {list(summary.index)}")
     hidden = summary.drop(index="output")
+    drops = pd.DataFrame(
+        {layer: seed_statistics(ip, layer=layer, quantity=IXL)["drop"] for layer in hidden.index}
+    )
+    last = ip[ip["layer"] == hidden.index[-1]]
+    last = last[last["epoch"] == last["epoch"].max()]
+    ratio = (last.groupby("seed")[IYL].mean() / LN2 / h_y).to_numpy()
     return KeyNumbers(
         summary=summary,
         n_hidden=len(hidden),
@@ -202,68 +217,152 @@ def key_numbers(
         h_y=h_y,
         n_runs=len(runs),
         threshold=threshold,
+        seed_drops=drops,
+        seed_iyl_ratio=ratio,
     )
 
 
-def claims(numbers: KeyNumbers, settings: Settings) -> list[dict[str, str]]:
-    """The page's two scorecard rows: compression in the hidden layers, and fitting of I(Y;L).
+# ------------------------------------------------------------------ the claims, declared before any run
+_IDNNS = "ravidziv/IDNNs: idnns/networks/network_paramters.py"
+_SZT_TRAINING = {
+    "widths": Setting(
+        [12, 10, 7, 5, 4, 3, 2],
+        f"{_IDNNS} (select_network_arch, net_type '1': hidden 10-7-5-4-3); Geiger Sec. III-A",
+    ),
+    "activation": Setting("tanh", "ravidziv/IDNNs: idnns/networks/model.py (activation_function 0 = tanh)"),
+    "optimizer": Setting(
+        "adam",
+        "ravidziv/IDNNs: idnns/networks/model.py (Model.optimize, tf.train.AdamOptimizer; "
+        "the paper's text says SGD, Geiger Sec. III-A)",
+    ),
+    "lr": Setting(4e-4, f"{_IDNNS} (learning_rate 0.0004)"),
+    "batch_size": Setting(256, f"{_IDNNS} (batch_size 256)"),
+    "n_epochs": Setting(10000, "ravidziv/IDNNs: jobs/ (the stored runs: numEphocs=10000)"),
+    "init": Setting(
+        "truncated normal, std 1/sqrt(fan-in)", "ravidziv/IDNNs: idnns/networks/model.py (initilizae_layer)"
+    ),
+    "train_fraction": Setting(
+        0.8, "ravidziv/IDNNs: idnns/information/information_network.py (inds '[80]': 80 % of 4096)"
+    ),
+    "split": Setting(
+        "first rows of var_u.mat, unshuffled",
+        "ravidziv/IDNNs: idnns/networks/utils.py (data_shuffle(..., shuffle_data=False))",
+    ),
+    "n_bins": Setting(
+        30, "Geiger Sec. III-A (30 bins on [-1, 1]); ravidziv/IDNNs: idnns/information/information_process.py"
+    ),
+    "seeds": Setting(40, "ravidziv/IDNNs: source/main_fas.py (num_repeat default 40)", decisive=False),
+}
 
-    Compression is :func:`~ibcore.study.scorecard.verdict_count` of the compressing hidden layers;
-    fitting is :func:`~ibcore.study.scorecard.verdict_threshold` with the last hidden layer's
-    I(Y;L) at least 0.9 H(Y). Both are "not comparable" at the smoke profile.
+COMPRESSION = Claim(
+    key="shwartzziv2017/compression",
+    paper=PAPER,
+    claim="Hidden layers compress after fitting: I(X;L) falls from its peak (tanh, binning)",
+    where="Sec. 3.2, Fig. 3",
+    paper_value="compression in all 5 hidden layers (Fig. 3)",
+    settings=_SZT_TRAINING,
+    rule=AtLeast(
+        "per hidden layer, the drop of I(X;L) from its peak to the last epoch, over seeds",
+        "0.1 bit: well above the jitter of a 30-bin estimate between recorded epochs, small against "
+        "the falls of several bits in the paper's Fig. 3",
+        threshold=THRESHOLD_BITS,
+    ),
+)
+"""Shwartz-Ziv & Tishby's compression phase, decided per hidden layer on the seeds' drops."""
 
-    Returns
-    -------
-    list of dict
-        Two rows with keys ``paper, claim, paper value, our value, verdict``.
+FITTING = Claim(
+    key="shwartzziv2017/fitting",
+    paper=PAPER,
+    claim="The last hidden layer's I(Y;L) approaches I(X;Y) = H(Y)",
+    where="Sec. 3.2, Fig. 3",
+    paper_value="I(Y;L) of the last hidden layer close to H(Y) (Fig. 3)",
+    settings={
+        k: _SZT_TRAINING[k] for k in ("widths", "activation", "lr", "n_epochs", "init", "n_bins", "seeds")
+    },
+    rule=AtLeast(
+        "I(Y;L) of the last hidden layer at the last epoch as a fraction of H(Y), over seeds",
+        "0.9: within 10 % of the most any layer can hold about the label",
+        threshold=0.9,
+    ),
+)
+"""The fitting of the label: the last hidden layer's I(Y;L) at the end, relative to H(Y)."""
+
+CLAIMS = (COMPRESSION, FITTING)
+"""The page's claims in scorecard order."""
+
+_INIT_NAMES = {"torch": "torch default", "saxe": "truncated normal, std 1/sqrt(fan-out)"}
+
+
+def our_settings(settings: Settings) -> dict[str, Any]:
+    """The settings of this page's runs under the names of the claims' settings (from
+    :func:`train_config` and the profile, not typed), for :func:`ibcore.study.claims.deviations`."""
+    config = train_config(settings.n_epochs)
+    return {
+        "widths": list(config.model["widths"]),
+        "activation": config.model["activation"],
+        "optimizer": config.optimizer,
+        "lr": config.lr,
+        "batch_size": config.batch_size,
+        "n_epochs": config.n_epochs,
+        "init": _INIT_NAMES[config.init],
+        "train_fraction": settings.train_fraction,
+        "split": "random, seeded (data.train_test_split)",
+        "n_bins": settings.n_bins,
+        "seeds": len(settings.seeds),
+    }
+
+
+def claims(
+    numbers: KeyNumbers, settings: Settings, ours: dict[str, Any] | None = None
+) -> tuple[Evaluation, Evaluation]:
+    """The page's two claims decided on this run: :data:`COMPRESSION` and :data:`FITTING`.
+
+    Compression: per hidden layer, the t interval over seeds of each seed's drop of I(X;L) from its
+    peak, against :data:`THRESHOLD_BITS`; fitting: the t interval of I(Y;L)/H(Y) of the last
+    hidden layer at the last epoch, against 0.9. Both carry the deviations of ``ours`` (default
+    :func:`our_settings` of ``settings``).
     """
-    note = f"{settings.n_epochs} epochs, {numbers.n_runs} seed(s), {settings.n_bins} bins"
-    n, h_y = numbers.n_hidden, numbers.h_y
-    return [
-        {
-            "paper": PAPER,
-            "claim": "Hidden layers compress after fitting: I(X;L) falls from its peak (tanh, binning)",
-            "paper value": "compression in all 5 hidden layers (Fig. 3)",
-            "our value": (
-                f"I(X;L) falls >= {numbers.threshold:g} bit in {numbers.n_compress} of {n} hidden layers "
-                f"({note})"
-            ),
-            "verdict": scorecard.verdict_count(numbers.n_compress, n, profile=settings.profile),
-        },
-        {
-            "paper": PAPER,
-            "claim": "The last hidden layer's I(Y;L) approaches I(X;Y) = H(Y)",
-            "paper value": f"close to H(Y) = {h_y:.3f} bits (Fig. 3)",
-            "our value": (
-                f"{numbers.iyl_last:.3f} bits at the last epoch; accuracy on all inputs "
-                f"{numbers.final_acc:.3f} ({note})"
-            ),
-            "verdict": scorecard.verdict_threshold(
-                numbers.iyl_last, at_least=0.9 * h_y, profile=settings.profile
-            ),
-        },
-    ]
+    ours = our_settings(settings) if ours is None else ours
+    n_seeds = len(numbers.seed_drops)
+    note = f"{settings.n_epochs} epochs, {n_seeds} seed(s), {settings.n_bins} bins"
+    drops = numbers.seed_drops
+    layers = list(drops.columns)
+    met = [count_meeting(COMPRESSION.rule, drops[layer].to_numpy()) for layer in layers]
+    compression = evaluate(
+        COMPRESSION,
+        [t_interval(drops[layer].to_numpy()) for layer in layers],
+        ours,
+        our_value=(
+            f"mean drop {', '.join(f'{layer} {drops[layer].mean():.2f}' for layer in layers)} bits ({note})"
+        ),
+        profile=settings.profile,
+        items=layers,
+        seeds=n_seeds,
+        support="seeds with a drop >= 0.1 bit: "
+        + ", ".join(f"{layer} {k}/{n}" for layer, (k, n) in zip(layers, met, strict=True)),
+    )
+    ratio = numbers.seed_iyl_ratio
+    k, n = count_meeting(FITTING.rule, ratio)
+    fitting = evaluate(
+        FITTING,
+        t_interval(ratio),
+        ours,
+        our_value=(
+            f"I(Y;L) {numbers.iyl_last:.3f} of H(Y) = {numbers.h_y:.3f} bits at the last epoch; "
+            f"accuracy on all inputs {numbers.final_acc:.3f} ({note})"
+        ),
+        profile=settings.profile,
+        seeds=n_seeds,
+        support=f"{k} of {n} seeds >= 0.9 H(Y)",
+    )
+    return compression, fitting
 
 
 def record_claims(notebook: str, settings: Settings, numbers: KeyNumbers) -> pd.DataFrame:
-    """Record the rows of :func:`claims` on the scorecard.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The notebook's scorecard rows so far (what :func:`ibcore.study.scorecard.record` returns).
-    """
+    """Record :func:`claims` on the scorecard; returns the page's rows (:func:`scorecard.card`)."""
     card = None
-    for row in claims(numbers, settings):
-        card = scorecard.record(
-            notebook,
-            settings.profile,
-            row["paper"],
-            row["claim"],
-            row["paper value"],
-            row["our value"],
-            row["verdict"],
-        )
+    for evaluation in claims(numbers, settings):
+        card = scorecard.record_evaluation(notebook, evaluation)
     return card
 
 
@@ -273,17 +372,22 @@ def glue_values(numbers: KeyNumbers, settings: Settings) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``n_compress``, ``n_hidden``, ``n_dip`` (ints), ``iyl_last`` and ``h_y`` (formatted
-        strings), the verdicts ``v_comp`` and ``v_fit`` of :func:`claims`, and ``run_profile``.
+        ``n_compress``, ``n_hidden``, ``n_dip``, ``n_met`` (hidden layers whose interval lies at or
+        above the threshold) (ints), ``iyl_last`` and ``h_y`` (formatted strings), the verdicts
+        ``v_comp`` and ``v_fit`` of :func:`claims` with their reasons ``why_comp`` and
+        ``why_fit``, and ``run_profile``.
     """
-    v_comp, v_fit = (row["verdict"] for row in claims(numbers, settings))
+    compression, fitting = claims(numbers, settings)
     return {
         "n_compress": numbers.n_compress,
         "n_hidden": numbers.n_hidden,
         "n_dip": numbers.n_dip,
         "iyl_last": f"{numbers.iyl_last:.2f}",
         "h_y": f"{numbers.h_y:.3f}",
-        "v_comp": v_comp,
-        "v_fit": v_fit,
+        "n_met": sum(COMPRESSION.rule.decide_one(s) == "met" for s in compression.statistic),
+        "v_comp": compression.verdict,
+        "v_fit": fitting.verdict,
+        "why_comp": compression.reason,
+        "why_fit": fitting.reason,
         "run_profile": settings.profile,
     }

@@ -53,10 +53,6 @@ PHASE_FLOOR = 0.05
 """The smallest phase counted (nats), whatever a curve's scatter."""
 
 
-def _seconds_since(t0: float) -> float:
-    return time.perf_counter() - t0
-
-
 def cnn_config(settings: Settings) -> TrainConfig:
     """The MNIST CNN's training configuration (the run cache's key): Adam on the cross-entropy,
     dropout and noise on every layer input, every epoch recorded."""
@@ -123,7 +119,7 @@ def train_mnist(settings: Settings) -> Mnist:
         eval=(x_ev, y_ev),
         device=settings.device,
     )
-    seconds = _seconds_since(t0)
+    seconds = time.perf_counter() - t0
     train_note = settings.note_runs(runs)
     final_acc = {r.config["seed"]: float(r.history["eval_acc"].iloc[-1]) for r in runs}
     report = (
@@ -207,7 +203,7 @@ def mnist_plane(settings: Settings, mnist: Mnist) -> Plane:
         CompressedMI(mnist.x_comp, dim=settings.code_dim, k=settings.k, device=settings.device),
         progress=False,
     )
-    seconds = _seconds_since(t0)
+    seconds = time.perf_counter() - t0
     loss = {r.config["seed"]: r.history["train_loss"].to_numpy() for r in mnist.runs}
     return Plane(plane, list(mnist.runs[0].layers), loss, drop_epochs(loss), phase_table(plane), seconds)
 
@@ -301,7 +297,7 @@ def layer_ablation(settings: Settings, mnist: Mnist, plane: Plane) -> Ablation:
     )
     t0 = time.perf_counter()
     ae_plane = information_plane(mnist.runs[0], {"AE": dense_mi}, epochs=epochs, progress=False)
-    seconds = _seconds_since(t0)
+    seconds = time.perf_counter() - t0
     unwhitened = CompressedMI(
         mnist.x_comp, dim=settings.code_dim, k=settings.k, whiten=False, device=settings.device
     )

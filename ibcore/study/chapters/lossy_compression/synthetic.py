@@ -74,10 +74,6 @@ NORM_DIMS = [2, 4, 8, 12, 16]
 """The dimensions of the table of WKL weight norms."""
 
 
-def _seconds_since(t0: float) -> float:
-    return time.perf_counter() - t0
-
-
 def _ae_options(settings: Settings) -> dict[str, Any]:
     """The training options of the synthetic images' dense autoencoders."""
     return {
@@ -231,7 +227,7 @@ def synthetic_grid(settings: Settings, comps: Mapping[str, Mapping[str, Compress
         ],
         ignore_index=True,
     )
-    seconds = _seconds_since(t0)
+    seconds = time.perf_counter() - t0
     bench["method"] = bench["estimator"] + " on " + bench["input"].map(INPUT_NAMES)
     return Synthetic(bench, mine.diverged, seconds)
 
@@ -367,7 +363,7 @@ def run_sweeps(settings: Settings, comps: Mapping[str, Mapping[str, Compressor]]
         res["joint weight norm"] = float(np.linalg.norm(wkl_weights(kk, 2 * d)))
         dim_rows.append(res)
     dimsweep = pd.concat(dim_rows, ignore_index=True)
-    seconds = _seconds_since(t0)
+    seconds = time.perf_counter() - t0
     k_table = error_table(ksweep, by=["estimator"]).rename_axis("WKL on rectangle AE codes")
     d_table = error_table(dimsweep, by=["code dim"]).join(
         dimsweep.groupby("code dim")[["k", "joint weight norm", "held-out error"]].first()

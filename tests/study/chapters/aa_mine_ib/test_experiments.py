@@ -7,40 +7,20 @@ refusal of an unknown CIFAR-10 choice (no data is loaded).
 import numpy as np
 import pytest
 
-
-def _sweep(variances, aa, mi, aa_diverged=None):
-    import pandas as pd
-
-    aa_diverged = aa_diverged or [False] * len(variances)
-    rows = []
-    for v, a, m, bad in zip(variances, aa, mi, aa_diverged, strict=True):
-        s = float(np.sqrt(v))
-        rows.append({"sigma": s, "variance": v, "estimator": "MINE", "estimate": m, "diverged": False})
-        rows.append({"sigma": s, "variance": v, "estimator": "AA-MINE", "estimate": a, "diverged": bad})
-    return pd.DataFrame(rows)
-
-
-def _anchor(variances, aa, truth):
-    frame = _sweep(variances, aa, [-50.0] * len(aa))  # MINE rows far off: they must not count
-    frame["truth"] = np.repeat(truth, 2)
-    return frame
-
-
-V3 = [1e-1, 1e-3, 1e-5]
-N_HELDOUT = 60  # log 60 = 4.09 nats
+from . import fakes
 
 
 def test_fig1_table_rows_and_columns():
     from ibcore.study.chapters.aa_mine_ib.experiments import Fig1, fig1_table
 
     fig1 = Fig1(
-        np.asarray(V3),
-        _sweep(V3, aa=[1.0, 3.0, 6.0], mi=[1.0, 1.2, 1.3], aa_diverged=[False, False, True]),
-        _anchor(V3, aa=[0.4, 2.1, 5.0], truth=[0.5, 2.0, 10.0]),
-        N_HELDOUT,
+        np.asarray(fakes.V3),
+        fakes.sweep(fakes.V3, aa=[1.0, 3.0, 6.0], mi=[1.0, 1.2, 1.3], aa_diverged=[False, False, True]),
+        fakes.anchor(fakes.V3, aa=[0.4, 2.1, 5.0], truth=[0.5, 2.0, 10.0]),
+        fakes.N_HELDOUT,
     )
     table = fig1_table(fig1)
-    assert list(table.index) == V3
+    assert list(table.index) == fakes.V3
     assert list(table.columns) == [
         "AA-MINE",
         "MINE",
@@ -52,30 +32,10 @@ def test_fig1_table_rows_and_columns():
     assert table.loc[1e-1, "AA-MINE (linear)"] == 0.4
 
 
-def _runs(acc):
-    """Runs frame: acc maps data -> method -> accuracies (fractions), one per seed."""
-    import pandas as pd
-
-    rows = [
-        {"data": d, "method": m, "seed": s, "accuracy": a}
-        for d, per in acc.items()
-        for m, accs in per.items()
-        for s, a in enumerate(accs)
-    ]
-    return pd.DataFrame(rows)
-
-
-ACC = {
-    "MNIST 1%": {"ce": [0.80, 0.90], "iyl": [0.80, 0.80], "ib": [0.90, 0.90]},  # IB best
-    "MNIST 100%": {"ce": [0.95, 0.95], "iyl": [0.90, 0.90], "ib": [0.92, 0.92]},  # CE beats IB
-    "CIFAR-10 partial": {"ce": [0.3, 0.3], "iyl": [0.3, 0.3], "ib": [0.4, 0.4]},  # other data
-}
-
-
 def test_table1_summary_paper_columns_and_comparability():
     from ibcore.study.chapters.aa_mine_ib.experiments import table1_summary
 
-    t1 = table1_summary(_runs(ACC), list(ACC), "default")
+    t1 = table1_summary(fakes.runs(fakes.ACC), list(fakes.ACC), "default")
     assert t1.same_data == {"MNIST 1%": True, "MNIST 100%": True, "CIFAR-10 partial": False}
     assert t1.comparable == t1.same_data
     first = t1.table.iloc[0]
@@ -84,10 +44,10 @@ def test_table1_summary_paper_columns_and_comparability():
     cifar = t1.table[t1.table["data set"] == "CIFAR-10 partial"]
     assert np.isnan(cifar["paper (%)"]).all()
     assert list(cifar["paper, full CIFAR-10 (%) - not comparable"]) == [58.23, 60.59, 61.75]
-    assert not any(table1_summary(_runs(ACC), list(ACC), "smoke").comparable.values())
+    assert not any(table1_summary(fakes.runs(fakes.ACC), list(fakes.ACC), "smoke").comparable.values())
     # with only paper data sets the "not comparable" column is all NaN and dropped
-    only = {k: ACC[k] for k in ("MNIST 1%",)}
-    columns = table1_summary(_runs(only), only, "default").table.columns
+    only = {k: fakes.ACC[k] for k in ("MNIST 1%",)}
+    columns = table1_summary(fakes.runs(only), only, "default").table.columns
     assert "paper, full CIFAR-10 (%) - not comparable" not in columns
 
 

@@ -6,36 +6,16 @@ On hand-made results whose answer is known: no training, no data.
 import numpy as np
 import pytest
 
-
-def _sweep(variances, aa, mi, aa_diverged=None):
-    import pandas as pd
-
-    aa_diverged = aa_diverged or [False] * len(variances)
-    rows = []
-    for v, a, m, bad in zip(variances, aa, mi, aa_diverged, strict=True):
-        s = float(np.sqrt(v))
-        rows.append({"sigma": s, "variance": v, "estimator": "MINE", "estimate": m, "diverged": False})
-        rows.append({"sigma": s, "variance": v, "estimator": "AA-MINE", "estimate": a, "diverged": bad})
-    return pd.DataFrame(rows)
-
-
-def _anchor(variances, aa, truth):
-    frame = _sweep(variances, aa, [-50.0] * len(aa))  # MINE rows far off: they must not count
-    frame["truth"] = np.repeat(truth, 2)
-    return frame
-
-
-V3 = [1e-1, 1e-3, 1e-5]
-N_HELDOUT = 60  # log 60 = 4.09 nats
+from . import fakes
 
 
 def test_fig1_claims_growth_saturation_and_anchor():
     from ibcore.study.chapters.aa_mine_ib.verdicts import fig1_claims
 
-    sweep = _sweep(V3, aa=[1.0, 3.0, 6.0], mi=[1.0, 1.2, 1.3])
+    sweep = fakes.sweep(fakes.V3, aa=[1.0, 3.0, 6.0], mi=[1.0, 1.2, 1.3])
     # truth below log 60 at the first two variances: AA-MINE 0.7 nat off (and > 15 %) there, then 0.2
-    anchor = _anchor(V3, aa=[1.2, 2.2, 0.0], truth=[0.5, 2.0, 10.0])
-    c = fig1_claims(sweep, anchor, N_HELDOUT, "default")
+    anchor = fakes.anchor(fakes.V3, aa=[1.2, 2.2, 0.0], truth=[0.5, 2.0, 10.0])
+    c = fig1_claims(sweep, anchor, fakes.N_HELDOUT, "default")
     assert (c["n_rise_ok"], c["n_rise_total"]) == (3, 3) and c["v_aa"] == "reproduced"
     assert c["mine_rise"] == pytest.approx(0.3) and c["v_mine"] == "reproduced"
     assert (c["n_anchor_ok"], c["n_inside"]) == (1, 2) and c["v_anchor"] == "partly"
@@ -48,41 +28,23 @@ def test_fig1_claims_a_diverged_fit_is_no_growth_and_mine_that_grows_fails():
     from ibcore.study.chapters.aa_mine_ib.verdicts import fig1_claims
 
     # the rows come in any order: the rule sorts by variance
-    sweep = _sweep(V3[::-1], aa=[9.0, 3.0, 1.0], mi=[4.0, 2.5, 1.0], aa_diverged=[True, False, False])
-    anchor = _anchor(V3, aa=[0.0, 0.0, 0.0], truth=[5.0, 6.0, 7.0])  # all above log 60
-    c = fig1_claims(sweep, anchor, N_HELDOUT, "default")
+    sweep = fakes.sweep(
+        fakes.V3[::-1], aa=[9.0, 3.0, 1.0], mi=[4.0, 2.5, 1.0], aa_diverged=[True, False, False]
+    )
+    anchor = fakes.anchor(fakes.V3, aa=[0.0, 0.0, 0.0], truth=[5.0, 6.0, 7.0])  # all above log 60
+    c = fig1_claims(sweep, anchor, fakes.N_HELDOUT, "default")
     assert c["n_rise_ok"] == 1 and c["v_aa"] == "partly"  # 1 -> 3 counts; 3 -> 9 and the end do not
     assert c["mine_rise"] == pytest.approx(3.0) and c["v_mine"] == "not reproduced"
     assert c["n_inside"] == 0 and c["v_anchor"] == "not comparable"
     assert c["n_diverged"] == 1
-    assert fig1_claims(sweep, anchor, N_HELDOUT, "smoke")["v_mine"] == "not comparable"
-
-
-def _runs(acc):
-    """Runs frame: acc maps data -> method -> accuracies (fractions), one per seed."""
-    import pandas as pd
-
-    rows = [
-        {"data": d, "method": m, "seed": s, "accuracy": a}
-        for d, per in acc.items()
-        for m, accs in per.items()
-        for s, a in enumerate(accs)
-    ]
-    return pd.DataFrame(rows)
-
-
-ACC = {
-    "MNIST 1%": {"ce": [0.80, 0.90], "iyl": [0.80, 0.80], "ib": [0.90, 0.90]},  # IB best
-    "MNIST 100%": {"ce": [0.95, 0.95], "iyl": [0.90, 0.90], "ib": [0.92, 0.92]},  # CE beats IB
-    "CIFAR-10 partial": {"ce": [0.3, 0.3], "iyl": [0.3, 0.3], "ib": [0.4, 0.4]},  # other data
-}
+    assert fig1_claims(sweep, anchor, fakes.N_HELDOUT, "smoke")["v_mine"] == "not comparable"
 
 
 def test_table1_claims_ordering_per_data_set():
     from ibcore.study.chapters.aa_mine_ib.experiments import table1_summary
     from ibcore.study.chapters.aa_mine_ib.verdicts import table1_claims
 
-    c = table1_claims(table1_summary(_runs(ACC), list(ACC), "default"), "default")
+    c = table1_claims(table1_summary(fakes.runs(fakes.ACC), list(fakes.ACC), "default"), "default")
     assert c["order"] == {"MNIST 1%": True, "MNIST 100%": False, "CIFAR-10 partial": True}
     assert c["verdicts"] == {
         "MNIST 1%": "reproduced",
@@ -142,15 +104,17 @@ def _claims(profile="default"):
     settings = Settings("04_aa_mine_ib", profile, params, seed=0, device="cpu")
     data = ChapterData(*[None] * 6, cifar_label="CIFAR-10 partial")
     fig1 = Fig1(
-        np.asarray(V3),
-        _sweep(V3, aa=[1.0, 3.0, 6.0], mi=[1.0, 1.2, 1.3]),
-        _anchor(V3, aa=[0.4, 2.1, 0.0], truth=[0.5, 2.0, 10.0]),
-        N_HELDOUT,
+        np.asarray(fakes.V3),
+        fakes.sweep(fakes.V3, aa=[1.0, 3.0, 6.0], mi=[1.0, 1.2, 1.3]),
+        fakes.anchor(fakes.V3, aa=[0.4, 2.1, 0.0], truth=[0.5, 2.0, 10.0]),
+        fakes.N_HELDOUT,
     )
     quant = {100.0: {"saturated": 0.9, "nn_gap": 0.7}, 0.001: {"saturated": 0.1, "nn_gap": 0.6}}
     fig3 = Fig3(np.zeros(3), {}, quant, {})
     wd = WeightDecay(0.1, 0.015, _wd_runs(), pd.DataFrame())
-    return evaluate_claims(settings, data, fig1, table1_summary(_runs(ACC), list(ACC), profile), fig3, wd)
+    return evaluate_claims(
+        settings, data, fig1, table1_summary(fakes.runs(fakes.ACC), list(fakes.ACC), profile), fig3, wd
+    )
 
 
 def test_record_claims_writes_one_row_per_claim(tmp_path, monkeypatch):
@@ -158,7 +122,7 @@ def test_record_claims_writes_one_row_per_claim(tmp_path, monkeypatch):
 
     monkeypatch.setenv("IBSTUDY_SCORECARD_DIR", str(tmp_path))
     card = record_claims("04_aa_mine_ib", _claims())
-    assert len(card) == 3 + len(ACC) + 2
+    assert len(card) == 3 + len(fakes.ACC) + 2
     assert list(card["verdict"]) == [
         "reproduced",  # AA-MINE grows: 1 -> 3 -> 6 > log 60
         "reproduced",  # MINE rises 0.3 nat

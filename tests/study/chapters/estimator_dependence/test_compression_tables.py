@@ -7,7 +7,6 @@ No training: the information-plane frame below is written by hand so that its an
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 from ibcore.analysis.summary import LN2
@@ -20,44 +19,17 @@ from ibcore.study.chapters.estimator_dependence.compression_tables import (
     verdict_table,
 )
 
+from . import fakes
+
 B = LN2
 ORDER3 = ("A", "B", "decision rule")
-
-
-def _rows(estimator, activation, layer, index, values, seeds=(0, 1)):
-    """One curve (I(X;L) over epochs 0, 1, 2, ...) per seed."""
-    return [
-        {
-            "estimator": estimator,
-            "activation": activation,
-            "seed": s,
-            "layer": layer,
-            "layer_index": index,
-            "epoch": e,
-            "I(X;L)": v,
-        }
-        for s in seeds
-        for e, v in enumerate(values)
-    ]
-
-
-def _planes():
-    rows = []
-    for act in ("tanh", "relu"):
-        falls_a = act == "tanh"
-        rows += _rows("A", act, "l1", 1, [3 * B, 3 * B, 3 * B])
-        rows += _rows("A", act, "l2", 2, [1 * B, 2 * B, 1 * B] if falls_a else [1 * B, 1 * B, 1 * B])
-        rows += _rows("B", act, "l1", 1, [3 * B, 3 * B, 3 * B])
-        rows += _rows("B", act, "l2", 2, [2 * B, 2 * B, 0.5 * B])
-        rows += _rows("decision rule", act, "output", 3, [1 * B, 1 * B, 1 * B])
-    return pd.DataFrame(rows)
 
 
 # --- does the last hidden layer compress? ---------------------------------------------------------
 
 
 def test_compression_reads_the_last_layer_and_the_output_for_the_decision_rule():
-    table = compression(_planes(), last="l2")
+    table = compression(fakes.planes(), last="l2")
     assert list(table.index)[-2:] == [("decision rule", "tanh"), ("decision rule", "relu")]
     assert table.loc[("A", "tanh"), "drop mean"] == pytest.approx(1.0)
     assert table.loc[("A", "relu"), "drop mean"] == pytest.approx(0.0)
@@ -78,7 +50,7 @@ def test_verdict_cell_and_table():
     assert verdict_cell(row) == "compresses (0.42 +- 0.00; 1/1)"
     row = {**row, "compresses": False, "drop sd": 0.1234, "seeds compressing": 0, "seeds": 3}
     assert verdict_cell(row) == "no (0.42 +- 0.12; 0/3)"
-    v = verdict_table(compression(_planes(), last="l2"), last="l2", order=ORDER3)
+    v = verdict_table(compression(fakes.planes(), last="l2"), last="l2", order=ORDER3)
     assert list(v.index) == list(ORDER3) and list(v.columns) == ["tanh", "relu"]
     assert v.loc["A", "tanh"] == "compresses (1.00 +- 0.00; 2/2)"
     assert v.loc["A", "relu"] == "no (0.00 +- 0.00; 0/2)"
@@ -86,7 +58,7 @@ def test_verdict_cell_and_table():
 
 
 def test_compression_counts_saxe_pattern():
-    counts = compression_counts(compression(_planes(), last="l2"), order=ORDER3)
+    counts = compression_counts(compression(fakes.planes(), last="l2"), order=ORDER3)
     # A: tanh yes, ReLU no (Saxe's pattern); B: both; decision rule: neither
     assert (counts.n_est, counts.n_saxe, counts.n_tanh, counts.n_relu) == (3, 1, 2, 1)
     assert all(isinstance(n, int) for n in (counts.n_est, counts.n_saxe, counts.n_tanh, counts.n_relu))
@@ -97,7 +69,7 @@ def test_table_one_marks():
     assert table_one_mark({"seeds compressing": 3, "seeds": 3}) == "✓"
     assert table_one_mark({"seeds compressing": 0, "seeds": 3}) == "×"
     assert table_one_mark({"seeds compressing": 1, "seeds": 3}) == "~"
-    t = table_one(compression(_planes(), last="l2"), "smoke", order=ORDER3)
+    t = table_one(compression(fakes.planes(), last="l2"), "smoke", order=ORDER3)
     assert list(t.columns) == list(ORDER3)
     assert t.loc["SZT MLP, tanh, Adam, smoke"].tolist() == ["✓", "✓", "×"]
     assert t.loc["SZT MLP, relu, Adam, smoke"].tolist() == ["×", "✓", "×"]

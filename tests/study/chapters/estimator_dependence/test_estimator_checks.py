@@ -14,24 +14,9 @@ from ibcore.analysis.summary import LN2
 from ibcore.study.chapters.estimator_dependence.estimator_checks import dpi_table, rank_correlations
 from ibcore.study.chapters.estimator_dependence.verdicts import worst_text
 
+from . import fakes
+
 B = LN2
-
-
-def _rows(estimator, activation, layer, index, values, seeds=(0, 1)):
-    """One curve (I(X;L) over epochs 0, 1, 2, ...) per seed."""
-    return [
-        {
-            "estimator": estimator,
-            "activation": activation,
-            "seed": s,
-            "layer": layer,
-            "layer_index": index,
-            "epoch": e,
-            "I(X;L)": v,
-        }
-        for s in seeds
-        for e, v in enumerate(values)
-    ]
 
 
 # --- the data-processing inequality ----------------------------------------------------------------
@@ -42,17 +27,17 @@ def test_dpi_table_counts_binning_violations_only_for_the_scorecard():
     for act in ("tanh", "relu"):
         # binning: l2 above l1 by 1 bit at epoch 1 of both seeds (tanh) -> 2 violations
         up = [1 * B, 2 * B] if act == "tanh" else [1 * B, 1 * B]
-        rows += _rows("binning, width 0.07", act, "l1", 1, [1 * B, 1 * B])
-        rows += _rows("binning, width 0.07", act, "l2", 2, up)
+        rows += fakes.plane_rows("binning, width 0.07", act, "l1", 1, [1 * B, 1 * B])
+        rows += fakes.plane_rows("binning, width 0.07", act, "l2", 2, up)
         # KDE: a larger excess (2 bits) at one seed, not counted for the scorecard
-        rows += _rows("KDE, var 0.1", act, "l1", 1, [1 * B, 1 * B])
-        rows += _rows(
+        rows += fakes.plane_rows("KDE, var 0.1", act, "l1", 1, [1 * B, 1 * B])
+        rows += fakes.plane_rows(
             "KDE, var 0.1", act, "l2", 2, [3 * B, 1 * B] if act == "relu" else [1 * B, 1 * B], seeds=[0]
         )
-        rows += _rows("KDE, var 0.1", act, "l2", 2, [1 * B, 1 * B], seeds=[1])
+        rows += fakes.plane_rows("KDE, var 0.1", act, "l2", 2, [1 * B, 1 * B], seeds=[1])
         # adaptive binning: an excess below the 0.01-bit tolerance
-        rows += _rows("adaptive binning, 30 bins", act, "l1", 1, [1 * B, 1 * B])
-        rows += _rows("adaptive binning, 30 bins", act, "l2", 2, [1.005 * B, 1 * B])
+        rows += fakes.plane_rows("adaptive binning, 30 bins", act, "l1", 1, [1 * B, 1 * B])
+        rows += fakes.plane_rows("adaptive binning, 30 bins", act, "l2", 2, [1.005 * B, 1 * B])
     dpi = dpi_table(pd.DataFrame(rows))
     assert dpi.n_binning == 2
     assert dpi.table.loc[("binning, width 0.07", "tanh"), "violations"] == 2

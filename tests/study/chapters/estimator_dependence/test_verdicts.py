@@ -34,37 +34,10 @@ from ibcore.study.chapters.estimator_dependence.verdicts import (
     two_phase_count,
 )
 
+from . import fakes
+
 B = LN2
 ROOT = Path(__file__).resolve().parents[4]
-
-
-def _rows(estimator, activation, layer, index, values, seeds=(0, 1)):
-    """One curve (I(X;L) over epochs 0, 1, 2, ...) per seed."""
-    return [
-        {
-            "estimator": estimator,
-            "activation": activation,
-            "seed": s,
-            "layer": layer,
-            "layer_index": index,
-            "epoch": e,
-            "I(X;L)": v,
-        }
-        for s in seeds
-        for e, v in enumerate(values)
-    ]
-
-
-def _planes():
-    rows = []
-    for act in ("tanh", "relu"):
-        falls_a = act == "tanh"
-        rows += _rows("A", act, "l1", 1, [3 * B, 3 * B, 3 * B])
-        rows += _rows("A", act, "l2", 2, [1 * B, 2 * B, 1 * B] if falls_a else [1 * B, 1 * B, 1 * B])
-        rows += _rows("B", act, "l1", 1, [3 * B, 3 * B, 3 * B])
-        rows += _rows("B", act, "l2", 2, [2 * B, 2 * B, 0.5 * B])
-        rows += _rows("decision rule", act, "output", 3, [1 * B, 1 * B, 1 * B])
-    return pd.DataFrame(rows)
 
 
 def _settings(profile="default"):
@@ -83,11 +56,13 @@ def test_disagreeing_activations():
 def test_two_phase_count_needs_a_rise_then_a_fall():
     rows = []
     name = "binning, 30 bins on [-1, 1]"
-    rows += _rows(name, "tanh", "l2", 2, [0.0, 1 * B, 0.5 * B], seeds=[0])  # rises, then falls: both
-    rows += _rows(name, "tanh", "l2", 2, [1 * B, 0.8 * B, 0.2 * B], seeds=[1])  # falls only
-    rows += _rows(name, "tanh", "l2", 2, [0.0, 0.5 * B, 0.5 * B], seeds=[2])  # rises only
-    rows += _rows(name, "relu", "l2", 2, [0.0, 1 * B, 0.0], seeds=[0, 1, 2, 3])  # other activation
-    rows += _rows("KDE, var 0.1", "tanh", "l2", 2, [0.0, 1 * B, 0.0], seeds=[5])  # other estimator
+    rows += fakes.plane_rows(
+        name, "tanh", "l2", 2, [0.0, 1 * B, 0.5 * B], seeds=[0]
+    )  # rises, then falls: both
+    rows += fakes.plane_rows(name, "tanh", "l2", 2, [1 * B, 0.8 * B, 0.2 * B], seeds=[1])  # falls only
+    rows += fakes.plane_rows(name, "tanh", "l2", 2, [0.0, 0.5 * B, 0.5 * B], seeds=[2])  # rises only
+    rows += fakes.plane_rows(name, "relu", "l2", 2, [0.0, 1 * B, 0.0], seeds=[0, 1, 2, 3])  # other activation
+    rows += fakes.plane_rows("KDE, var 0.1", "tanh", "l2", 2, [0.0, 1 * B, 0.0], seeds=[5])  # other estimator
     planes = pd.DataFrame(rows)
     assert two_phase_count(planes, last="l2") == (1, 3)
     assert two_phase_count(planes, last="l2", threshold=0.6) == (0, 3)
@@ -130,7 +105,7 @@ def test_run_note():
 
 
 def _claims(profile="default", n_dpi_bin=3):
-    planes = _planes().replace({"A": "binning, 30 bins on [-1, 1]"})
+    planes = fakes.planes().replace({"A": "binning, 30 bins on [-1, 1]"})
     order = ("binning, 30 bins on [-1, 1]", "B", "decision rule")
     table = compression(planes, last="l2")
     counts = compression_counts(table, order=order)

@@ -10,8 +10,7 @@ import pandas as pd
 import pytest
 
 from ibcore.analysis.phases import jitter
-from ibcore.interface import IXL, IYL
-from ibcore.study.chapters.lossy_compression import PROFILE
+from ibcore.interface import IXL
 from ibcore.study.chapters.lossy_compression.mnist import (
     PHASE_FLOOR,
     WINDOW,
@@ -21,15 +20,9 @@ from ibcore.study.chapters.lossy_compression.mnist import (
     drop_epochs,
     phase_table,
 )
-from ibcore.study.profiles import Settings
 from ibcore.training import TrainConfig
 
-NB = "03_lossy_compression"
-
-
-def _settings(profile="default", **params):
-    return Settings(notebook=NB, profile=profile, params={**PROFILE[profile], **params}, seed=0, device="cpu")
-
+from . import fakes
 
 # ---------------------------------------------------------------- MNIST: drops, phases, claims
 
@@ -39,19 +32,11 @@ def test_drop_epochs_reads_the_recorded_loss():
     assert drop_epochs(loss) == {0: 1.5, 1: 0.5}
 
 
-def _plane(curves):
-    rows = []
-    for (seed, layer), values in curves.items():
-        for e, v in enumerate(values):
-            rows.append({"seed": seed, "layer": layer, "epoch": e, IXL: float(v), IYL: 0.0})
-    return pd.DataFrame(rows)
-
-
 def test_phase_table_finds_rise_fall_rise_above_the_floor():
     e = np.arange(40)
     up_down_up = np.concatenate([np.linspace(0, 2, 10), np.linspace(2, 0.5, 15), np.linspace(0.5, 3, 15)])
     flat = np.full(40, 1.0) + 1e-4 * np.sin(e)  # moves far less than the floor
-    pt = phase_table(_plane({(0, "a"): up_down_up, (0, "b"): flat, (1, "a"): [0.0, 1.0]}))
+    pt = phase_table(fakes.plane({(0, "a"): up_down_up, (0, "b"): flat, (1, "a"): [0.0, 1.0]}))
     assert list(pt.columns) == ["seed", "layer", "kind", "start", "end", "change", "threshold"]
     a = pt[(pt["seed"] == 0) & (pt["layer"] == "a")]
     assert list(a["kind"]) == ["fitting", "compression", "fitting"]
@@ -65,7 +50,7 @@ def test_phase_table_finds_rise_fall_rise_above_the_floor():
 def test_phase_threshold_is_twice_the_scatter_when_it_exceeds_the_floor():
     rng = np.random.default_rng(0)
     noisy = np.linspace(0, 5, 30) + rng.normal(0, 0.2, 30)
-    pt = phase_table(_plane({(0, "a"): noisy}), floor=0.01)
+    pt = phase_table(fakes.plane({(0, "a"): noisy}), floor=0.01)
     assert list(pt["kind"]) == ["fitting"]
     assert pt["threshold"].iloc[0] == pytest.approx(2 * jitter(noisy, window=WINDOW))
     assert pt["threshold"].iloc[0] > 0.01
@@ -101,7 +86,7 @@ def test_ablation_steps_count_moves_of_the_same_sign():
 
 
 def test_cnn_config_is_the_pages_training_configuration():
-    settings = _settings("smoke")
+    settings = fakes.settings("smoke")
     expected = TrainConfig(
         model={"kind": "mnist_cnn", "noise_std": 1e-3, "noise_mode": "multiplicative", "dropout": 0.1},
         optimizer="adam",

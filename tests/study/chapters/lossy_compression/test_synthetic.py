@@ -23,38 +23,15 @@ from ibcore.study.chapters.lossy_compression.synthetic import (
     weight_norms,
 )
 
+from . import fakes
+
 # ---------------------------------------------------------------- synthetic estimates, known errors
 
-GRID = [0.0, 5.0, 10.0]
 # (task, method) -> constant error (estimate - truth) at every grid point and seed
-ERRORS = {
-    ("bumps", "WKL on AE codes"): 0.5,  # RMSE 0.5 <= 1: tracks; |bias| 0.5
-    ("bumps", "KL on AE codes"): -2.0,  # |bias| 2 > 0.5: offset
-    ("bumps", "WKL on PCA codes"): 1.0,  # worse than AE
-    ("bumps", "KSG on raw images"): 3.0,  # raw worse than WKL: beats
-    ("bumps", "MINE on raw images"): 4.0,
-    ("rectangles", "WKL on AE codes"): 2.0,  # RMSE 2 > 1: does not track
-    ("rectangles", "KL on AE codes"): 1.0,  # |bias| 1 < 2: no offset
-    ("rectangles", "WKL on PCA codes"): 3.0,  # worse than AE
-    ("rectangles", "KSG on raw images"): 1.5,  # raw better than WKL: does not beat
-    ("rectangles", "MINE on raw images"): np.nan,  # every MINE fit diverged
-}
-
-
-def _bench(errors=ERRORS, seeds=(0, 1)):
-    rows = []
-    for (task, method), err in errors.items():
-        raw = method.endswith("raw images")
-        for seed in seeds[:1] if raw else seeds:
-            for true in GRID:
-                rows.append(
-                    {"task": task, "method": method, "true": true, "seed": seed, "estimate": true + err}
-                )
-    return pd.DataFrame(rows)
 
 
 def test_accuracy_table_has_the_known_bias_and_rmse():
-    acc, table = accuracy(_bench())
+    acc, table = accuracy(fakes.bench())
     a = acc.set_index(["task", "method"])
     assert a.loc[("bumps", "KL on AE codes"), "bias"] == pytest.approx(-2.0)
     assert a.loc[("rectangles", "WKL on AE codes"), "RMSE"] == pytest.approx(2.0)

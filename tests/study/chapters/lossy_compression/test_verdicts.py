@@ -14,8 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ibcore.interface import IXL, IYL
-from ibcore.study.chapters.lossy_compression import PROFILE
+from ibcore.interface import IXL
 from ibcore.study.chapters.lossy_compression.mnist import Ablation, Mnist, Plane
 from ibcore.study.chapters.lossy_compression.synthetic import Sweeps, Synthetic, accuracy, k_for
 from ibcore.study.chapters.lossy_compression.verdicts import (
@@ -31,49 +30,20 @@ from ibcore.study.chapters.lossy_compression.verdicts import (
     synthetic_claims,
     timing_values,
 )
-from ibcore.study.profiles import Settings
 
-NB = "03_lossy_compression"
+from . import fakes
+
 ROOT = Path(__file__).resolve().parents[4]
-
-
-def _settings(profile="default", **params):
-    return Settings(notebook=NB, profile=profile, params={**PROFILE[profile], **params}, seed=0, device="cpu")
 
 
 # ---------------------------------------------------------------- synthetic estimates, known errors
 
-GRID = [0.0, 5.0, 10.0]
 # (task, method) -> constant error (estimate - truth) at every grid point and seed
-ERRORS = {
-    ("bumps", "WKL on AE codes"): 0.5,  # RMSE 0.5 <= 1: tracks; |bias| 0.5
-    ("bumps", "KL on AE codes"): -2.0,  # |bias| 2 > 0.5: offset
-    ("bumps", "WKL on PCA codes"): 1.0,  # worse than AE
-    ("bumps", "KSG on raw images"): 3.0,  # raw worse than WKL: beats
-    ("bumps", "MINE on raw images"): 4.0,
-    ("rectangles", "WKL on AE codes"): 2.0,  # RMSE 2 > 1: does not track
-    ("rectangles", "KL on AE codes"): 1.0,  # |bias| 1 < 2: no offset
-    ("rectangles", "WKL on PCA codes"): 3.0,  # worse than AE
-    ("rectangles", "KSG on raw images"): 1.5,  # raw better than WKL: does not beat
-    ("rectangles", "MINE on raw images"): np.nan,  # every MINE fit diverged
-}
-
-
-def _bench(errors=ERRORS, seeds=(0, 1)):
-    rows = []
-    for (task, method), err in errors.items():
-        raw = method.endswith("raw images")
-        for seed in seeds[:1] if raw else seeds:
-            for true in GRID:
-                rows.append(
-                    {"task": task, "method": method, "true": true, "seed": seed, "estimate": true + err}
-                )
-    return pd.DataFrame(rows)
 
 
 def test_synthetic_claims_decide_each_task():
-    acc, _ = accuracy(_bench())
-    syn = synthetic_claims(acc, _bench(), top=10.0, raw_grid=GRID, first_seed=0)
+    acc, _ = accuracy(fakes.bench())
+    syn = synthetic_claims(acc, fakes.bench(), top=10.0, raw_grid=fakes.GRID, first_seed=0)
     assert syn["tracks"] == {"bumps": True, "rectangles": False}
     assert syn["beats"] == {"bumps": True, "rectangles": False}
     assert syn["offset"] == {"bumps": True, "rectangles": False}
@@ -83,25 +53,25 @@ def test_synthetic_claims_decide_each_task():
 
 
 def test_beats_needs_a_smaller_rmse_than_every_raw_baseline():
-    errors = {**ERRORS, ("bumps", "MINE on raw images"): 0.1}  # MINE better than WKL (0.5)
-    bench = _bench(errors)
+    errors = {**fakes.ERRORS, ("bumps", "MINE on raw images"): 0.1}  # MINE better than WKL (0.5)
+    bench = fakes.bench(errors)
     acc, _ = accuracy(bench)
-    syn = synthetic_claims(acc, bench, top=10.0, raw_grid=GRID, first_seed=0)
+    syn = synthetic_claims(acc, bench, top=10.0, raw_grid=fakes.GRID, first_seed=0)
     assert syn["beats"]["bumps"] is False
 
 
 def test_beats_is_read_on_the_raw_grid_and_first_seed_only():
-    bench = _bench()
+    bench = fakes.bench()
     # WKL far off at 10 nats, seed 1 only: outside the comparison (seed 0 only) -> still beats
     bench.loc[(bench["method"] == "WKL on AE codes") & (bench["seed"] == 1), "estimate"] += 50
     acc, _ = accuracy(bench)
-    syn = synthetic_claims(acc, bench, top=10.0, raw_grid=GRID, first_seed=0)
+    syn = synthetic_claims(acc, bench, top=10.0, raw_grid=fakes.GRID, first_seed=0)
     assert syn["beats"]["bumps"] is True
     assert syn["tracks"]["bumps"] is False  # the RMSE over all seeds sees it
 
 
 def test_pca_word():
-    acc, _ = accuracy(_bench())
+    acc, _ = accuracy(fakes.bench())
     rmse = acc.set_index(["task", "method"])["RMSE"]
     assert pca_word(rmse) == "did worse than the autoencoder's in both tasks"
     rmse[("bumps", "WKL on PCA codes")] = 0.1
@@ -109,14 +79,6 @@ def test_pca_word():
 
 
 # ---------------------------------------------------------------- MNIST: phases, claims
-
-
-def _plane(curves):
-    rows = []
-    for (seed, layer), values in curves.items():
-        for e, v in enumerate(values):
-            rows.append({"seed": seed, "layer": layer, "epoch": e, IXL: float(v), IYL: 0.0})
-    return pd.DataFrame(rows)
 
 
 PHASES = pd.DataFrame(
@@ -170,11 +132,13 @@ def test_sentences_on_the_first_compressions():
 
 
 def _fakes(profile="default"):
-    settings = _settings(profile, cnn_seeds=[0, 1], seeds=[0, 1], mi_grid=GRID, raw_grid=GRID)
-    bench = _bench()
+    settings = fakes.settings(
+        profile, cnn_seeds=[0, 1], seeds=[0, 1], mi_grid=fakes.GRID, raw_grid=fakes.GRID
+    )
+    bench = fakes.bench()
     synth = Synthetic(bench, [False, True, False], 1.0)
     acc, _ = accuracy(bench)
-    plane = _plane(
+    plane = fakes.plane(
         {(s, layer): np.linspace(0, 1, 9) + s for s in (0, 1) for layer in ("conv1", "dense")}
     ).assign(**{"code error": 0.2})
     pl = Plane(plane, ["conv1", "dense"], {0: np.ones(9), 1: np.ones(9)}, DROPS, PHASES, 2.0)
@@ -204,7 +168,7 @@ def test_evaluate_claims_verdicts():
         "v_phase": "partly",  # 2 of 4
         "v_coinc": "partly",  # 2 of 3
     }
-    smoke = evaluate_claims(_settings("smoke", mi_grid=GRID, raw_grid=GRID), acc, synth, pl)
+    smoke = evaluate_claims(fakes.settings("smoke", mi_grid=fakes.GRID, raw_grid=fakes.GRID), acc, synth, pl)
     assert set(smoke.verdicts.values()) == {"not comparable"}
 
 
@@ -219,9 +183,9 @@ def test_coincidence_not_comparable_without_compression_or_a_finite_drop():
 def test_record_claims_writes_five_rows(tmp_path, monkeypatch):
     monkeypatch.setenv("IBSTUDY_SCORECARD_DIR", str(tmp_path))
     settings, acc, synth, _, _, pl, _ = _fakes()
-    card = record_claims(NB, settings, evaluate_claims(settings, acc, synth, pl))
+    card = record_claims(fakes.NB, settings, evaluate_claims(settings, acc, synth, pl))
     assert len(card) == 5 and set(card["paper"]) == {PAPER_KEY}
-    rows = json.loads((tmp_path / "default" / f"{NB}.json").read_text())
+    rows = json.loads((tmp_path / "default" / f"{fakes.NB}.json").read_text())
     assert [r["verdict"] for r in rows] == ["partly"] * 5
     assert rows[0]["our value"].startswith("RMSE bumps 0.50, rectangles 2.00 nats; tracks (<= 1) in 1 of 2")
     assert "in 2 of 3 compressing (seed, layer) curves" in rows[4]["our value"]
@@ -232,7 +196,7 @@ def test_glue_values_cover_every_glue_name_of_the_page():
     claims = evaluate_claims(settings, acc, synth, pl)
     values = {**glue_values(settings, claims, synth, sweeps, mnist, pl, abl)}
     values.update(timing_values(synth, mnist, pl, abl))
-    nb = json.loads((ROOT / "notebooks" / f"{NB}.ipynb").read_text())
+    nb = json.loads((ROOT / "notebooks" / f"{fakes.NB}.ipynb").read_text())
     md = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
     used = set(re.findall(r"\{glue:text\}`(\w+)", md))
     assert used and used <= set(values)

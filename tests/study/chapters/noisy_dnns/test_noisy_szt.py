@@ -10,15 +10,10 @@ import math
 
 import pandas as pd
 
-from ibcore.study.chapters.noisy_dnns import PROFILE, noisy_cnn, noisy_szt, scoring
-from ibcore.study.profiles import Settings
+from ibcore.study.chapters.noisy_dnns import noisy_cnn, noisy_szt, scoring
 from ibcore.training import TrainConfig, log_schedule
 
-NB = "02_noisy_dnns"
-
-
-def settings(profile: str = "default") -> Settings:
-    return Settings(notebook=NB, profile=profile, params=dict(PROFILE[profile]), seed=0, device="cpu")
+from . import fakes
 
 
 def test_snapshot_epochs():
@@ -32,7 +27,7 @@ def test_snapshot_epochs():
 
 def test_configs_are_the_pages_run_keys():
     """The configurations the page trained before the move (the run cache is keyed by them)."""
-    s = settings("smoke")
+    s = fakes.settings("smoke")
     base = TrainConfig(
         model={
             "kind": "mlp",
@@ -64,5 +59,5 @@ def test_configs_are_the_pages_run_keys():
     )
     assert noisy_cnn.cnn_config(s).to_dict() == cnn.to_dict()
     # the profile's sizes count
-    assert noisy_cnn.cnn_config(s).to_dict() != noisy_cnn.cnn_config(settings()).to_dict()
+    assert noisy_cnn.cnn_config(s).to_dict() != noisy_cnn.cnn_config(fakes.settings()).to_dict()
     assert math.isclose(scoring.DIP_MIN, 0.1) and noisy_cnn.CNN_LAYERS == ["layer3", "layer4"]

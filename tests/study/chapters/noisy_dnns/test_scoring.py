@@ -13,18 +13,13 @@ import pytest
 
 from ibcore.analysis.summary import LN2
 from ibcore.interface import IXL
-from ibcore.study.chapters.noisy_dnns import PROFILE
 from ibcore.study.chapters.noisy_dnns import scoring as ch
-from ibcore.study.profiles import Settings
 
-NB = "02_noisy_dnns"
+from . import fakes
+
 HIDDEN = ["layer1", "layer2", "layer3"]
 BETAS = [0.005, 0.1]
 NAN = float("nan")
-
-
-def settings(profile: str = "default") -> Settings:
-    return Settings(notebook=NB, profile=profile, params=dict(PROFILE[profile]), seed=0, device="cpu")
 
 
 def comp_rows(rows: dict) -> pd.DataFrame:
@@ -147,7 +142,7 @@ def test_sentences():
 
 
 def test_claims_rows_and_record(tmp_path, monkeypatch):
-    s, n = settings(), synthetic()
+    s, n = fakes.settings(), synthetic()
     rows = ch.claims(n, s)
     assert [r["verdict"] for r in rows] == ["partly", "partly", "partly", "reproduced", "partly", "partly"]
     assert rows[0]["claim"].startswith("Compression occurs in noisy nets")
@@ -159,13 +154,13 @@ def test_claims_rows_and_record(tmp_path, monkeypatch):
     assert "layer3 0.01 -> 0.20, layer4 0.02 -> 0.03" in rows[4]["our value"]
     assert rows[5]["our value"].startswith("1 of 2 compressing layers no longer compress with penalty 0.1")
     monkeypatch.setenv("IBSTUDY_SCORECARD_DIR", str(tmp_path))
-    card = ch.record_claims(NB, s, n)
+    card = ch.record_claims(fakes.NB, s, n)
     assert len(card) == 6 and card["verdict"].tolist() == [r["verdict"] for r in rows]
     assert set(card["paper"]) == {ch.PAPER_KEY}
 
 
 def test_glue_values():
-    g = ch.glue_values(synthetic(), settings())
+    g = ch.glue_values(synthetic(), fakes.settings())
     assert list(g)[:3] == ["run_profile", "n_beta_comp", "n_betas"] and list(g)[-2:] == ["beta0", "last"]
     assert len(g) == 34 and all(name.isidentifier() for name in g)
     assert (g["n_hidden"], g["n_was"], g["n_prevented"], g["beta0"], g["last"]) == (

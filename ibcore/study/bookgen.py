@@ -5,7 +5,10 @@
 * copies the executed notebooks into ``book/chapters/`` (the table of contents points there),
 * writes ``book/_generated/status.md``: each notebook with its profile, seed, device and measured
   run time (papermill's own timing), and the package versions,
-* writes ``book/_generated/scorecard.md`` from the scorecard rows recorded at that profile,
+* writes ``book/_generated/scorecard.md`` (the compact table and the claim records) and
+  ``book/_generated/findings.md`` (the landing page's paper x claim matrix) from the scorecard rows
+  recorded at that profile (:mod:`ibcore.study.scorecard_pages`), and the rows themselves as
+  ``book/_generated/scorecard.json`` and ``.csv`` (every field, for citing and diffing),
 * copies MathJax 2.7 from the ``jupyter-server-mathjax`` package into ``book/_mathjax/mathjax`` so
   that math renders offline.
 
@@ -22,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ibcore.study import scorecard
+from ibcore.study.scorecard_pages import findings_matrix, scorecard_page
 
 __all__ = ["notebook_status", "write_status", "write_scorecard", "copy_mathjax", "strip_reference", "main"]
 
@@ -107,14 +111,18 @@ def write_status(executed: Path, out: Path) -> list[dict[str, Any]]:
 
 
 def write_scorecard(profile: str, out: Path) -> None:
+    """The scorecard page's generated part (``out``), the landing page's matrix (``findings.md``
+    beside it) and the rows as ``scorecard.json`` and ``scorecard.csv`` beside it."""
     df = scorecard.load(profile)
-    text = (
-        scorecard.to_markdown(df)
-        if not df.empty
-        else f"*No scorecard rows were recorded at profile `{profile}`.*"
-    )
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text + "\n")
+    out.write_text(scorecard_page(df) + "\n")
+    (out.parent / "findings.md").write_text(
+        f"Verdicts at the `{profile}` profile (hover a badge for its claim; it links to its record):\n\n"
+        + findings_matrix(df)
+        + "\n"
+    )
+    for fmt in ("json", "csv"):
+        (out.parent / f"scorecard.{fmt}").write_text(scorecard.export(df, fmt) if not df.empty else "")
 
 
 def copy_mathjax(book: Path) -> None:

@@ -9,17 +9,9 @@ overrides the folder), so that ``python -m ibcore.study.scorecard --profile P`` 
 profile P (``--format json`` or ``csv`` exports every field, for citing and diffing) and the book's
 scorecard page shows the same rows.
 
-Verdicts are words of :data:`ibcore.study.claims.VERDICTS`, decided from numbers the page
-computed: ``reproduced``, ``partly``, ``not reproduced``, ``inconclusive``, or ``not comparable``
-(e.g. a smoke run or partial data); :mod:`ibcore.study.claims` holds the claim records.
-A chapter states its criterion once through a shared rule:
-
-- :func:`verdict_count` - a claim about several items (layers, seeds, estimators): reproduced
-  when all of them pass, partly when some do, not reproduced when none does;
-- :func:`verdict_threshold` - a claim that a value meets a bound (``at_least``/``at_most``).
-
-Both give ``not comparable`` at a profile in ``claims.NOT_COMPARABLE_PROFILES`` (the smoke profile
-checks the code path, not the science) or when called with ``comparable=False``.
+Verdicts are words of :data:`ibcore.study.claims.VERDICTS`, given by
+:func:`ibcore.study.claims.evaluate` from the claim's rule, its interval and the deviations of the
+run; this module only stores and shows them.
 """
 
 from __future__ import annotations
@@ -28,7 +20,6 @@ import argparse
 import functools
 import json
 import math
-import numbers
 import os
 import subprocess
 import sys
@@ -39,13 +30,9 @@ import pandas as pd
 
 from ibcore._io import write_json
 from ibcore._paths import cache_root
-from ibcore._validation import check_int
-from ibcore.study.claims import NOT_COMPARABLE_PROFILES, PAPER_KEYS, VERDICTS, Evaluation
+from ibcore.study.claims import Evaluation
 
 __all__ = [
-    "verdict_count",
-    "verdict_threshold",
-    "record",
     "record_evaluation",
     "clear",
     "load",
@@ -95,51 +82,21 @@ def clear(notebook: str, profile: str) -> None:
     (_dir(profile) / f"{notebook}.json").unlink(missing_ok=True)
 
 
-def record(
-    notebook: str, profile: str, paper: str, claim: str, paper_value: str, our_value: str, verdict: str
-) -> pd.DataFrame:
-    """Add one row to the scorecard and return the notebook's rows so far as a DataFrame.
-
-    ``paper_value`` and ``our_value`` are strings so that a row can carry a range, a unit or a
-    qualitative value ("compression phase in every layer"); format numbers before passing them.
-    """
-    if paper not in PAPER_KEYS:
-        raise ValueError(f"unknown paper key {paper!r}; use one of {', '.join(PAPER_KEYS)}")
-    if verdict not in VERDICTS:
-        raise ValueError(f"unknown verdict {verdict!r}; use one of {', '.join(VERDICTS)}")
-    for name, value in (("claim", claim), ("paper_value", paper_value), ("our_value", our_value)):
-        if not isinstance(value, str) or not value:
-            raise TypeError(f"{name} must be a non-empty string, got {value!r}")
-    path = _dir(profile) / f"{notebook}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    rows = json.loads(path.read_text()) if path.exists() else []
-    row = dict(zip(COLUMNS, [paper, claim, paper_value, our_value, verdict, profile, notebook], strict=False))
-    row["key"] = f"{paper}: {claim}"
-    rows = [r for r in rows if r.get("key") != row["key"]] + [row]
-    write_json(path, rows)
-    return pd.DataFrame(rows, columns=COLUMNS)
+def _git(*args: str) -> str:
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        ["git", "-C", str(root), *args], capture_output=True, text=True, check=True, timeout=10
+    )
+    return done.stdout.strip()
 
 
 @functools.cache
 def commit() -> str:
     """The git commit of the working tree that runs this code (``"<sha>+dirty"`` with uncommitted
     changes to tracked files), or ``"unknown"`` outside a git checkout."""
-    root = Path(__file__).resolve().parents[2]
     try:
-        sha = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        ).stdout.strip()
+        sha = _git("rev-parse", "--short=12", "HEAD")
+        dirty = _git("status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return f"{sha}+dirty" if dirty else sha or "unknown"
@@ -232,135 +189,6 @@ def to_markdown(df: pd.DataFrame) -> str:
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(esc(v) for v in row) + " |" for row in df[cols].itertuples(index=False)]
     return "\n".join(lines)
-
-
-def _check_profile(profile: Any) -> str:
-    if not isinstance(profile, str) or not profile:
-        raise TypeError(f"profile must be a non-empty string such as 'smoke', got {profile!r}")
-    return profile
-
-
-def verdict_count(n_ok: int, n_total: int, *, profile: str, comparable: bool = True) -> str:
-    r"""Verdict on a claim about ``n_total`` items of which ``n_ok`` show the claimed behaviour.
-
-    .. math::
-
-        \text{verdict} = \begin{cases}
-        \text{reproduced} & n_\text{ok} = n_\text{total} \\
-        \text{partly} & 0 < n_\text{ok} < n_\text{total} \\
-        \text{not reproduced} & n_\text{ok} = 0
-        \end{cases}
-
-    Parameters
-    ----------
-    n_ok : int
-        Items (layers, seeds, ...) that pass the chapter's criterion, 0 <= n_ok <= n_total.
-    n_total : int
-        Items checked, >= 1.
-    profile : str
-        The run's profile (keyword-only); a profile in ``claims.NOT_COMPARABLE_PROFILES`` gives
-        ``"not comparable"``.
-    comparable : bool, default True
-        ``False`` gives ``"not comparable"`` whatever the counts (e.g. partial data).
-
-    Returns
-    -------
-    str
-        One of :data:`~ibcore.study.claims.VERDICTS`.
-
-    Raises
-    ------
-    TypeError
-        Counts that are not integers, a profile that is not a non-empty string.
-    ValueError
-        ``n_total < 1``, ``n_ok < 0`` or ``n_ok > n_total``.
-
-    Examples
-    --------
-    >>> verdict_count(3, 5, profile="default"), verdict_count(5, 5, profile="default")
-    ('partly', 'reproduced')
-    >>> verdict_count(0, 5, profile="default"), verdict_count(5, 5, profile="smoke")
-    ('not reproduced', 'not comparable')
-    """
-    n_total = check_int(n_total, "n_total", minimum=1)
-    n_ok = check_int(n_ok, "n_ok", minimum=0)
-    if n_ok > n_total:
-        raise ValueError(f"n_ok must be <= n_total, got n_ok={n_ok} > n_total={n_total}")
-    if _check_profile(profile) in NOT_COMPARABLE_PROFILES or not comparable:
-        return "not comparable"
-    return "reproduced" if n_ok == n_total else "partly" if n_ok > 0 else "not reproduced"
-
-
-def verdict_threshold(
-    value: float,
-    *,
-    at_least: float | None = None,
-    at_most: float | None = None,
-    profile: str,
-    comparable: bool = True,
-) -> str:
-    r"""Verdict on a claim that a value meets a bound: ``at_least <= value <= at_most``.
-
-    .. math::
-
-        \text{verdict} = \begin{cases}
-        \text{reproduced} & a \le v \le b \\
-        \text{not reproduced} & \text{otherwise}
-        \end{cases}
-
-    with :math:`a` = ``at_least`` (:math:`-\infty` if not given) and :math:`b` = ``at_most``
-    (:math:`+\infty` if not given); both bounds are inclusive.
-
-    Parameters
-    ----------
-    value : float
-        Our number, finite.
-    at_least, at_most : float, optional
-        Bounds (keyword-only); at least one must be given, and ``at_least <= at_most``.
-    profile : str
-        The run's profile (keyword-only); a profile in ``claims.NOT_COMPARABLE_PROFILES`` gives
-        ``"not comparable"``.
-    comparable : bool, default True
-        ``False`` gives ``"not comparable"`` whatever the value.
-
-    Returns
-    -------
-    str
-        ``"reproduced"``, ``"not reproduced"`` or ``"not comparable"``.
-
-    Raises
-    ------
-    TypeError
-        A value or bound that is not a real number, a profile that is not a non-empty string.
-    ValueError
-        No bound, a non-finite value or bound, or ``at_least > at_most``.
-
-    Examples
-    --------
-    >>> verdict_threshold(0.95, at_least=0.9, profile="default")
-    'reproduced'
-    >>> verdict_threshold(0.5, at_least=0.9, profile="default")
-    'not reproduced'
-    >>> verdict_threshold(0.5, at_least=0.9, profile="smoke")
-    'not comparable'
-    """
-    if at_least is None and at_most is None:
-        raise ValueError("give at least one bound: at_least= and/or at_most=")
-    checked = {}
-    for name, v in (("value", value), ("at_least", at_least), ("at_most", at_most)):
-        if v is None:
-            continue
-        if isinstance(v, bool) or not isinstance(v, numbers.Real):
-            raise TypeError(f"{name} must be a real number, got {type(v).__name__} {v!r}")
-        if not math.isfinite(float(v)):
-            raise ValueError(f"{name} must be finite, got {v!r}")
-        checked[name] = float(v)
-    lo, hi = checked.get("at_least", -math.inf), checked.get("at_most", math.inf)
-    if lo > hi:
-        raise ValueError(f"at_least={at_least!r} exceeds at_most={at_most!r}")
-    if _check_profile(profile) in NOT_COMPARABLE_PROFILES or not comparable:
-        return "not comparable"
-    return "reproduced" if lo <= checked["value"] <= hi else "not reproduced"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,7 +4,7 @@ import json
 
 import nbformat
 
-from ibcore.study import bookgen, scorecard
+from ibcore.study import bookgen, claims, scorecard
 
 
 def _executed(tmp_path, name="00_x", duration=12.5, error=False, params=None):
@@ -62,9 +62,22 @@ def test_scorecard_page(tmp_path, monkeypatch):
     out = tmp_path / "sc.md"
     bookgen.write_scorecard("smoke", out)
     assert "No scorecard rows" in out.read_text()
-    scorecard.record("nb", "smoke", "saxe2018", "c", "1", "2", "partly")
+    claim = claims.Claim(
+        "saxe2018/c",
+        "saxe2018",
+        "c",
+        "Fig. 1",
+        "1",
+        {"lr": claims.Setting(4e-4, "Sec. 3")},
+        claims.AtLeast("r", "why", threshold=0.0),
+    )
+    ev = claims.evaluate(claim, claims.t_interval([1.0, 2.0]), {"lr": 4e-4}, our_value="2", profile="smoke")
+    scorecard.record_evaluation("nb", ev)
     bookgen.write_scorecard("smoke", out)
-    assert "| saxe2018 | c | 1 | 2 | partly | smoke | nb |" in out.read_text()
+    assert ">not comparable</span>" in out.read_text()
+    assert "Saxe et al. 2018" in (tmp_path / "findings.md").read_text()
+    assert json.loads((tmp_path / "scorecard.json").read_text())[0]["key"] == "saxe2018/c"
+    assert (tmp_path / "scorecard.csv").read_text().startswith("key,paper,claim,")
 
 
 def test_strip_reference_drops_timestamps(tmp_path):

@@ -142,7 +142,8 @@ JITTER = [0.0, 0.12, 0.03, 0.09, 0.0]  # falls of the size of the estimator's ji
         ({"l1": RISE_FALL, "l2": RISE_FALL}, [0.95, 0.97, 0.96, 0.99, 0.98], "reproduced", "reproduced"),
         ({"l1": RISE_FALL, "l2": MONOTONE}, [0.80, 0.82, 0.79, 0.85, 0.81], "partly", "not reproduced"),
         ({"l1": MONOTONE, "l2": MONOTONE}, [0.85, 0.95, 0.90, 0.92, 0.88], "not reproduced", "inconclusive"),
-        ({"l1": JITTER, "l2": MONOTONE}, [1.0] * 5, "inconclusive", "reproduced"),  # jitter straddles 0.1
+        ({"l1": JITTER, "l2": JITTER}, [1.0] * 5, "inconclusive", "reproduced"),  # jitter straddles 0.1
+        ({"l1": JITTER, "l2": MONOTONE}, [1.0] * 5, "not reproduced", "reproduced"),  # no layer shown to
     ],
 )
 def test_claims_rules_on_known_answers(drops, ratios, v_comp, v_fit):

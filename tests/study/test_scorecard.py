@@ -1,6 +1,13 @@
+"""Tests of ibcore.study.scorecard: recording decided claims, loading, exports, the page's own rows."""
+
+import csv
+import io
+import json
+
 import pytest
 
-from ibcore.study import claims, scorecard
+from ibcore.study import claims as C
+from ibcore.study import scorecard
 
 
 @pytest.fixture(autouse=True)
@@ -8,103 +15,100 @@ def _tmp_scorecard(tmp_path, monkeypatch):
     monkeypatch.setenv("IBSTUDY_SCORECARD_DIR", str(tmp_path))
 
 
-def test_record_load_and_replace():
-    scorecard.clear("nb", "smoke")
-    scorecard.record("nb", "smoke", "saxe2018", "claim A", "1.0", "0.9", "reproduced")
-    df = scorecard.record("nb", "smoke", "geiger2021", "claim B", "yes", "no", "not reproduced")
-    assert len(df) == 2
-    # recording the same (paper, claim) again replaces the row instead of duplicating it
-    df = scorecard.record("nb", "smoke", "saxe2018", "claim A", "1.0", "0.5", "partly")
-    assert len(df) == 2 and set(df["verdict"]) == {"partly", "not reproduced"}
-    assert len(scorecard.load("smoke")) == 2
-    assert scorecard.load("default").empty  # profiles are kept apart
-    md = scorecard.to_markdown(scorecard.load("smoke"))
-    assert md.count("\n") == 3 and "| paper | claim |" in md
+CLAIM = C.Claim(
+    key="saxe2018/test",
+    paper="saxe2018",
+    claim="tanh compresses, ReLU does not",
+    where="Figs. 1-2",
+    paper_value="tanh: compression; ReLU: none",
+    settings={
+        "lr": C.Setting(4e-4, "artemyk/ibsgd: IBnet_SaveActivations.ipynb"),
+        "seeds": C.Setting(50, "artemyk/ibsgd: README.md", decisive=False),
+        "critic": C.Setting(None, "not stated (Sec. 2)"),
+    },
+    rule=C.Each(
+        "tanh yes, ReLU no",
+        "0.1 bit: the binning jitter",
+        rules=(C.AtLeast("tanh", "w", threshold=0.1), C.AtMost("ReLU", "w", threshold=0.1)),
+    ),
+)
 
 
-def test_cli_prints_table_and_fails_when_empty(capsys):
+def _evaluation(profile="default", lr=4e-3, key=None, tanh=(0.5, 0.7, 0.6)):
+    claim = CLAIM if key is None else C.Claim(**{**CLAIM.__dict__, "key": key})
+    return C.evaluate(
+        claim,
+        [C.t_interval(tanh), C.t_interval([0.0, 0.01, 0.02])],
+        {"lr": lr, "seeds": 3, "critic": "ours"},
+        our_value="drop tanh 0.6, ReLU 0.01 bits",
+        profile=profile,
+        items=("tanh", "ReLU"),
+        seeds=3,
+        support="tanh 3/3 seeds, ReLU 3/3",
+    )
+
+
+def test_record_load_replace_and_card():
+    scorecard.clear("nb", "default")
+    card = scorecard.record_evaluation("nb", _evaluation())
+    assert list(card.columns) == scorecard.CARD_COLUMNS and len(card) == 1
+    assert card.loc[0, "verdict"] == "inconclusive"  # the rule is met, but lr deviates x10
+    assert (
+        card.loc[0, "deviations"]
+        == "lr 0.004 vs 0.0004 (x10, decisive); seeds 3 vs 50 (x1/16.7, uncertainty only)"
+    )
+    scorecard.record_evaluation("nb", _evaluation(key="saxe2018/other"))
+    card = scorecard.record_evaluation("nb", _evaluation(lr=4e-4))  # the same key again: replaced
+    assert list(card.verdict) == ["inconclusive", "reproduced"]  # the replaced row comes last
+    df = scorecard.load("default")
+    assert list(df.columns[: len(scorecard.FIELDS)]) == scorecard.FIELDS
+    row = df[df.key == "saxe2018/test"].iloc[0]
+    assert row.verdict == "reproduced" and row.deviations == ["seeds 3 vs 50 (x1/16.7, uncertainty only)"]
+    assert row.notebook == "nb" and row.seeds == 3 and row.unstated == ["critic"]
+    assert row.commit == scorecard.commit() and row.commit
+    assert "tanh: 0.6 [" in row.interval and "t over 3 seeds" in row.interval
+    assert scorecard.load("smoke").empty  # profiles are kept apart
+
+
+def test_exports_hold_every_field():
+    scorecard.record_evaluation("nb", _evaluation())
+    df = scorecard.load("default")
+    records = json.loads(scorecard.export(df, "json"))
+    assert len(records) == 1 and set(scorecard.FIELDS) <= set(records[0])
+    rec = records[0]
+    assert rec["paper settings"]["lr"] == {
+        "value": 4e-4,
+        "source": "artemyk/ibsgd: IBnet_SaveActivations.ipynb",
+        "decisive": True,
+    }
+    assert [i["outcome"] for i in rec["intervals"]] == ["met", "met"]
+    assert rec["profile"] == "default" and rec["verdict"] == "inconclusive"
+    rows = list(csv.DictReader(io.StringIO(scorecard.export(df, "csv"))))
+    assert rows[0]["deviations"].startswith("lr 0.004 vs 0.0004") and rows[0]["seeds"] == "3"
+    assert json.loads(rows[0]["paper settings"])["critic"]["value"] is None
+    assert "| paper | claim |" in scorecard.export(df, "markdown")
+    with pytest.raises(ValueError, match="unknown format"):
+        scorecard.export(df, "xml")
+
+
+def test_cli_formats_and_fails_when_empty(capsys):
     assert scorecard.main(["--profile", "smoke"]) == 1
-    scorecard.record("nb", "smoke", "elad2019", "claim", "a", "b", "not comparable")
+    scorecard.record_evaluation("nb", _evaluation(profile="smoke"))
+    capsys.readouterr()
+    assert scorecard.main(["--profile", "smoke", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out[0]["verdict"] == "not comparable" and out[0]["key"] == "saxe2018/test"
     assert scorecard.main(["--profile", "smoke"]) == 0
-    assert "elad2019" in capsys.readouterr().out
+    assert "saxe2018" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(
-    ("args", "err", "match"),
-    [
-        (("nope2020", "c", "1", "1", "reproduced"), ValueError, "unknown paper key"),
-        (("saxe2018", "c", "1", "1", "great"), ValueError, "unknown verdict"),
-        (("saxe2018", "c", 1.0, "1", "reproduced"), TypeError, "paper_value"),
-        (("saxe2018", "", "1", "1", "reproduced"), TypeError, "claim"),
-    ],
-)
-def test_record_rejects_bad_rows(args, err, match):
-    with pytest.raises(err, match=match):
-        scorecard.record("nb", "smoke", *args)
+def test_record_evaluation_refuses_other_things():
+    with pytest.raises(TypeError, match="claims.Evaluation"):
+        scorecard.record_evaluation("nb", {"verdict": "reproduced"})
+    with pytest.raises(TypeError, match="notebook"):
+        scorecard.record_evaluation("", _evaluation())
 
 
-@pytest.mark.parametrize(
-    ("n_ok", "n_total", "profile", "comparable", "expected"),
-    [
-        (5, 5, "default", True, "reproduced"),
-        (3, 5, "default", True, "partly"),
-        (1, 5, "paper", True, "partly"),
-        (0, 5, "default", True, "not reproduced"),
-        (1, 1, "default", True, "reproduced"),
-        (5, 5, "smoke", True, "not comparable"),  # smoke checks the code path, not the claim
-        (0, 5, "smoke", True, "not comparable"),
-        (5, 5, "default", False, "not comparable"),  # e.g. partial data
-    ],
-)
-def test_verdict_count(n_ok, n_total, profile, comparable, expected):
-    got = scorecard.verdict_count(n_ok, n_total, profile=profile, comparable=comparable)
-    assert got == expected and got in claims.VERDICTS
-
-
-@pytest.mark.parametrize(
-    ("value", "bounds", "profile", "expected"),
-    [
-        (0.95, {"at_least": 0.9}, "default", "reproduced"),
-        (0.9, {"at_least": 0.9}, "default", "reproduced"),  # bounds are inclusive
-        (0.5, {"at_least": 0.9}, "default", "not reproduced"),
-        (0.5, {"at_most": 1.0}, "default", "reproduced"),
-        (1.5, {"at_most": 1.0}, "default", "not reproduced"),
-        (0.5, {"at_least": 0.0, "at_most": 1.0}, "default", "reproduced"),
-        (-0.5, {"at_least": 0.0, "at_most": 1.0}, "default", "not reproduced"),
-        (0.5, {"at_least": 0.9}, "smoke", "not comparable"),
-    ],
-)
-def test_verdict_threshold(value, bounds, profile, expected):
-    assert scorecard.verdict_threshold(value, profile=profile, **bounds) == expected
-    assert scorecard.verdict_threshold(value, profile=profile, comparable=False, **bounds) == "not comparable"
-
-
-@pytest.mark.parametrize(
-    ("call", "err", "match"),
-    [
-        (lambda: scorecard.verdict_count(6, 5, profile="default"), ValueError, "n_ok must be <= n_total"),
-        (lambda: scorecard.verdict_count(-1, 5, profile="default"), ValueError, "n_ok must be >= 0"),
-        (lambda: scorecard.verdict_count(0, 0, profile="default"), ValueError, "n_total must be >= 1"),
-        (lambda: scorecard.verdict_count(2.0, 5, profile="default"), TypeError, "n_ok must be an integer"),
-        (lambda: scorecard.verdict_count(2, 5, profile=""), TypeError, "profile must be a non-empty string"),
-        (lambda: scorecard.verdict_threshold(1.0, profile="default"), ValueError, "give at least one bound"),
-        (
-            lambda: scorecard.verdict_threshold(float("nan"), at_least=0.0, profile="default"),
-            ValueError,
-            "value must be finite",
-        ),
-        (
-            lambda: scorecard.verdict_threshold(1.0, at_least=2.0, at_most=1.0, profile="default"),
-            ValueError,
-            "exceeds at_most",
-        ),
-        (
-            lambda: scorecard.verdict_threshold("1", at_least=0.0, profile="default"),
-            TypeError,
-            "value must be a real number",
-        ),
-    ],
-)
-def test_verdicts_reject_bad_input(call, err, match):
-    with pytest.raises(err, match=match):
-        call()
+def test_commit_names_this_checkout():
+    sha = scorecard.commit()
+    assert sha == "unknown" or len(sha.split("+")[0]) == 12

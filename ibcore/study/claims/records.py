@@ -34,6 +34,12 @@ __all__ = [
 PAPER_KEYS = ("shwartzziv2017", "saxe2018", "geiger2021", "goldfeld2019", "butakov2024", "elad2019")
 VERDICTS = ("reproduced", "partly", "not reproduced", "inconclusive", "not comparable")
 NOT_COMPARABLE_PROFILES = ("smoke",)
+_OUTCOME_WORDS = {
+    "met": "met",
+    "partly": "met by some items",
+    "not met": "not met",
+    "undecided": "the interval cannot decide",
+}
 
 
 @dataclass(frozen=True)
@@ -182,6 +188,11 @@ class Evaluation:
     def to_dict(self) -> dict[str, Any]:
         """A flat, JSON-ready record: intervals (``None`` bounds where unbounded), deviations as text."""
         stat = self.statistic if isinstance(self.statistic, tuple) else (self.statistic,)
+        rule = self.claim.rule
+        if isinstance(rule, Each):
+            item_outcomes = rule.outcomes(stat)
+        else:
+            item_outcomes = [rule.decide_one(s) for s in stat]
         return {
             "key": self.claim.key,
             "paper": self.claim.paper,
@@ -198,8 +209,9 @@ class Evaluation:
                     "level": s.level,
                     "method": s.method,
                     "n": s.n,
+                    "outcome": outcome,
                 }
-                for item, s in zip(self.items or ("",) * len(stat), stat, strict=True)
+                for item, s, outcome in zip(self.items or ("",) * len(stat), stat, item_outcomes, strict=True)
             ],
             "support": self.support,
             "rule": self.claim.rule.describe(),
@@ -259,6 +271,7 @@ def evaluate(
     elif decisive:
         verdict = "inconclusive"
         reason = "decisive settings deviate: " + "; ".join(d.text() for d in decisive)
+        reason += f" (at this run's settings the rule's outcome: {_OUTCOME_WORDS[outcome]})"
     elif outcome == "undecided":
         verdict, reason = "inconclusive", f"the interval straddles the rule's bound ({claim.rule.describe()})"
     else:

@@ -29,7 +29,8 @@ class Rule:
 
     ``decide(interval)`` returns ``"met"``, ``"not met"`` or ``"undecided"``; a list of intervals
     (one per item: layer, seed, data set) is decided item by item and summarised: all met ->
-    ``"met"``, none -> ``"not met"``, some met and some not -> ``"partly"``, else ``"undecided"``.
+    ``"met"``, some met and some not -> ``"partly"``, none met and at least one not met ->
+    ``"not met"``, else ``"undecided"``.
     """
 
     name: str
@@ -55,12 +56,15 @@ class Rule:
 
 
 def _summarise(outcomes: list[str]) -> str:
+    """A claim over items holds for all of them: all met -> met; some met and some not -> partly;
+    none met and some not -> not met (the claim that all hold is excluded, and no item is shown to
+    hold, whatever the undecided ones turn out to be); else undecided."""
     met, not_met = outcomes.count("met"), outcomes.count("not met")
     if met and not_met:
         return "partly"
     if met == len(outcomes):
         return "met"
-    if not_met == len(outcomes):
+    if not_met:
         return "not met"
     return "undecided"
 

@@ -82,7 +82,16 @@ def test_an_evaluation_exports_every_field_as_json():
     row = json.loads(json.dumps(e.to_dict(), allow_nan=False))
     assert row["verdict"] == "inconclusive" and row["decisive deviations"] == 1
     assert row["interval"] == [
-        {"item": "", "estimate": 0.3, "low": None, "high": None, "level": 0.95, "method": "1 value", "n": 1}
+        {
+            "item": "",
+            "estimate": 0.3,
+            "low": None,
+            "high": None,
+            "level": 0.95,
+            "method": "1 value",
+            "n": 1,
+            "outcome": "undecided",
+        }
     ]
     assert {
         "key",

@@ -39,6 +39,7 @@ def test_a_rule_over_items_summarises_them():
     assert rule.decide([down, down]) == "not met"
     assert rule.decide([up, down, unsure]) == "partly"  # some met, some not: the unsure one cannot change it
     assert rule.decide([up, unsure]) == "undecided"
+    assert rule.decide([down, unsure]) == "not met"  # "all items" is excluded, and none is shown to hold
     with pytest.raises(TypeError):
         rule.decide([])
 

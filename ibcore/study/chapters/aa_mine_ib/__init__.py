@@ -3,15 +3,20 @@
 ``PROFILE``: the sizes of ``04_aa_mine_ib.ipynb`` per profile (data only), read by
 :func:`ibcore.study.profiles.setup`; the keys are identical across the three profiles.
 
-The chapter's code, in three submodules (every public name is re-exported here, so
+The chapter's code, in four submodules (every public name is re-exported here, so
 ``chapter.run_method`` etc. work on the package):
 
 - :mod:`~ibcore.study.chapters.aa_mine_ib.methods`: the tools - :func:`noise_sweep` (MINE and
   AA-MINE at each noise std), :func:`run_method` (one method of Table 1), :func:`quantisation`.
 - :mod:`~ibcore.study.chapters.aa_mine_ib.experiments`: the page's data and experiments (Fig. 1,
-  Table 1 against :data:`PAPER`, Fig. 3, the weight-decay comparison) and their result classes.
-- :mod:`~ibcore.study.chapters.aa_mine_ib.verdicts`: one verdict function per claim,
-  :func:`evaluate_claims`, the scorecard rows (:func:`record_claims`) and :func:`glue_values`.
+  Table 1 against :data:`PAPER`, Fig. 3, the weight-decay comparison) and their result classes;
+  Fig. 1 and Fig. 3 run once per seed of ``seeds``, so that every claim reads an interval over seeds.
+- :mod:`~ibcore.study.chapters.aa_mine_ib.records`: the page's claims as records declared before
+  any run (:data:`CLAIMS`, scorecard order: the paper's settings with their sources, most of them
+  unstated, and each rule with its threshold and reason) and :func:`our_settings`.
+- :mod:`~ibcore.study.chapters.aa_mine_ib.verdicts`: the claims decided on this run (one function
+  per claim, gathered by :func:`evaluate_claims`), the scorecard rows (:func:`record_claims`) and
+  :func:`glue_values`.
 
 The chapter's experiments: :func:`noise_sweep` gives Fig. 1 (MINE and AA-MINE at each noise std),
 :func:`run_method` trains a net by one method of Table 1 (:data:`METHODS`, :data:`METHOD_LABELS`)
@@ -22,8 +27,9 @@ The page, one call per step: :func:`load_data`; :func:`fig1_experiment` (and :fu
 :func:`table1_datasets`, :func:`train_table1` and :func:`table1_summary` (against :data:`PAPER`);
 :func:`fig3_experiment`; :func:`weight_decay_experiment`. The verdicts: one function per claim
 (:func:`fig1_claims`, :func:`table1_claims`, :func:`fig3_claim`, :func:`weight_decay_claim`),
-gathered by :func:`evaluate_claims`; :func:`record_claims` writes the scorecard rows and
-:func:`glue_values` gives the numbers the page's prose shows.
+gathered by :func:`evaluate_claims`; :func:`record_claims` records their
+:class:`~ibcore.study.claims.Evaluation` s on the scorecard and :func:`glue_values` gives the
+numbers and verdicts the page's prose shows.
 
 References
 ----------
@@ -33,6 +39,8 @@ References
 """
 
 from ibcore.study.chapters.aa_mine_ib.experiments import (
+    ANCHOR_SHAPE,
+    MNIST_SMALL_FRACTION,
     PAPER,
     TABLE1_METHODS,
     ChapterData,
@@ -41,6 +49,7 @@ from ibcore.study.chapters.aa_mine_ib.experiments import (
     Table1,
     WeightDecay,
     fig1_experiment,
+    fig1_mine_options,
     fig1_table,
     fig3_experiment,
     load_data,
@@ -56,13 +65,30 @@ from ibcore.study.chapters.aa_mine_ib.methods import (
     quantisation,
     run_method,
 )
-from ibcore.study.chapters.aa_mine_ib.verdicts import (
+from ibcore.study.chapters.aa_mine_ib.records import (
+    AA_GROWS,
+    ANCHOR,
+    CLAIMS,
+    MINE_SATURATES,
     PAPER_KEY,
+    QUANTISES,
+    TABLE1_CIFAR,
+    TABLE1_CLAIMS,
+    TABLE1_MNIST_1,
+    TABLE1_MNIST_100,
+    WEIGHT_DECAY,
+    our_settings,
+    paper_resolution,
+)
+from ibcore.study.chapters.aa_mine_ib.verdicts import (
+    anchor_errors,
     evaluate_claims,
     fig1_claims,
+    fig1_seed_statistics,
     fig3_claim,
     glue_values,
     record_claims,
+    table1_claim,
     table1_claims,
     weight_decay_claim,
 )
@@ -77,9 +103,12 @@ __all__ = [
     "PAPER",
     "PAPER_KEY",
     "TABLE1_METHODS",
+    "MNIST_SMALL_FRACTION",
+    "ANCHOR_SHAPE",
     "ChapterData",
     "load_data",
     "Fig1",
+    "fig1_mine_options",
     "fig1_experiment",
     "fig1_table",
     "table1_datasets",
@@ -90,7 +119,22 @@ __all__ = [
     "fig3_experiment",
     "WeightDecay",
     "weight_decay_experiment",
+    "AA_GROWS",
+    "MINE_SATURATES",
+    "ANCHOR",
+    "TABLE1_MNIST_1",
+    "TABLE1_MNIST_100",
+    "TABLE1_CIFAR",
+    "TABLE1_CLAIMS",
+    "QUANTISES",
+    "WEIGHT_DECAY",
+    "CLAIMS",
+    "paper_resolution",
+    "our_settings",
+    "fig1_seed_statistics",
+    "anchor_errors",
     "fig1_claims",
+    "table1_claim",
     "table1_claims",
     "fig3_claim",
     "weight_decay_claim",
@@ -98,7 +142,6 @@ __all__ = [
     "record_claims",
     "glue_values",
 ]
-
 
 PROFILE = {
     # Elad et al. 2019 (the helpers below): tanh MLP on MNIST (1 % and 100 %) and a tanh conv net

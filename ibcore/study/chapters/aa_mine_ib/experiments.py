@@ -11,7 +11,7 @@ comparison by :func:`weight_decay_experiment` (:class:`WeightDecay`). Each takes
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -30,9 +30,12 @@ if TYPE_CHECKING:  # ibcore.study.profiles imports the chapter modules: no impor
 __all__ = [
     "PAPER",
     "TABLE1_METHODS",
+    "MNIST_SMALL_FRACTION",
+    "ANCHOR_SHAPE",
     "ChapterData",
     "load_data",
     "Fig1",
+    "fig1_mine_options",
     "fig1_experiment",
     "fig1_table",
     "table1_datasets",
@@ -101,11 +104,16 @@ def load_data(n_test: int, cifar_data: str) -> ChapterData:
 
 
 # --- Fig. 1 ----------------------------------------------------------------------------------------------
+ANCHOR_SHAPE = (5, 10)
+"""The Eq. (5) anchor's linear map W: (outputs, inputs); X ~ N(0, I), W ~ N(0, 1/inputs) entrywise."""
+
+
 @dataclass
 class Fig1:
     """Fig. 1's sweeps: ``sweep`` (random 3-layer MLP on MNIST) and ``anchor`` (linear layer on Gaussian X,
-    with the Eq. (5) closed form in column ``truth``), both :func:`noise_sweep` frames, at ``variances``;
-    ``n_heldout`` is the size of the held-out fifth each DV bound is evaluated on.
+    with the Eq. (5) closed form in column ``truth``), both :func:`noise_sweep` frames with a ``seed``
+    column (one sweep per seed of ``settings.seeds``), at ``variances``; ``n_heldout`` is the size of
+    the held-out fifth each DV bound is evaluated on.
     """
 
     variances: np.ndarray
@@ -115,59 +123,86 @@ class Fig1:
 
     @property
     def truth(self) -> pd.DataFrame:
-        """The anchor's closed form, one row per noise level (columns as ``anchor``)."""
-        return self.anchor.drop_duplicates("sigma")
+        """The anchor's closed form, one row per noise level, largest variance first (columns
+        ``sigma``, ``variance``, ``truth``: the mean over the seeds, whose maps W differ)."""
+        frame = self.anchor.drop_duplicates(["seed", "sigma"]) if "seed" in self.anchor else self.anchor
+        truth = frame.groupby(["sigma", "variance"], as_index=False)["truth"].mean()
+        return truth.sort_values("variance", ascending=False).reset_index(drop=True)
+
+
+def fig1_mine_options(settings: Settings, seed: int) -> dict[str, Any]:
+    """The options of every MINE / AA-MINE fit of Fig. 1 (:func:`ibcore.mi_noisy_layer`) for ``seed``."""
+    # residual="log": AA-MINE's critic sees sign(r) log(1 + |r|) of r = (t - F(x)) / sigma (invertible, so
+    # the same critic family); with r itself the DV bound blew up (diverged) below sigma^2 ~ 1e-6 in our runs
+    return dict(
+        n_iter=settings.mine_iter,
+        batch_size=256,
+        lr=1e-3,
+        hidden=(128,),
+        seed=seed,
+        device=settings.device,
+        residual="log",
+    )
 
 
 def fig1_experiment(mnist_train: Dataset, settings: Settings) -> Fig1:
     """Run Fig. 1: MINE and AA-MINE on a random MLP (``widths``) and on the Eq. (5) linear anchor.
 
-    Uses ``settings.fig1_variances``, ``fig1_inputs``, ``mine_iter``, ``widths``, ``seed`` and
-    ``device``. Returns a :class:`Fig1`.
+    One sweep per seed of ``settings.seeds`` (the random net, the ``fig1_inputs`` images, the
+    anchor's W and X and the critics all drawn from that seed), so that the verdicts read an
+    interval over seeds. Uses ``settings.fig1_variances``, ``fig1_inputs``, ``mine_iter``,
+    ``widths``, ``seeds`` and ``device``. Returns a :class:`Fig1`.
     """
+    import pandas as pd
+
     from ibcore.ground_truth import noisy_linear_gaussian_mi
     from ibcore.models import elad_mlp
 
-    # residual="log": AA-MINE's critic sees sign(r) log(1 + |r|) of r = (t - F(x)) / sigma (invertible, so
-    # the same critic family); with r itself the DV bound blew up (diverged) below sigma^2 ~ 1e-6 in our runs
-    mine_opts = dict(
-        n_iter=settings.mine_iter,
-        batch_size=256,
-        lr=1e-3,
-        hidden=(128,),
-        seed=settings.seed,
-        device=settings.device,
-        residual="log",
-    )
     variances = np.asarray(settings.fig1_variances, dtype=float)
     sig = np.sqrt(variances)
-    rand_net = elad_mlp(784, tuple(settings.widths), seed=settings.seed)
-    f3 = nn.Sequential(*rand_net.blocks)
-    x_fig1 = mnist_train.subset(settings.fig1_inputs, seed=settings.seed).x
-    sweep = noise_sweep(f3, x_fig1, sig, progress=False, **mine_opts)
+    n_out, n_in = ANCHOR_SHAPE
+    sweeps, anchors = [], []
+    for seed in settings.seeds:
+        mine_opts = fig1_mine_options(settings, seed)
+        rand_net = elad_mlp(784, tuple(settings.widths), seed=seed)
+        f3 = nn.Sequential(*rand_net.blocks)
+        x_fig1 = mnist_train.subset(settings.fig1_inputs, seed=seed).x
+        sweeps.append(noise_sweep(f3, x_fig1, sig, progress=False, **mine_opts).assign(seed=seed))
 
-    g = torch.Generator().manual_seed(settings.seed)
-    w_lin = torch.randn(5, 10, generator=g) / np.sqrt(10)
-    x_gauss = torch.randn(settings.fig1_inputs, 10, generator=g)
-    lin = nn.Linear(10, 5, bias=False)  # its initialisation draws from torch's global generator
-    with torch.no_grad():
-        lin.weight.copy_(w_lin)
-    anchor = noise_sweep(lin, x_gauss, sig, progress=False, **mine_opts)
-    anchor["truth"] = [noisy_linear_gaussian_mi(w_lin.numpy(), np.eye(10), s) for s in anchor["sigma"]]
+        g = torch.Generator().manual_seed(seed)
+        w_lin = torch.randn(n_out, n_in, generator=g) / np.sqrt(n_in)
+        x_gauss = torch.randn(settings.fig1_inputs, n_in, generator=g)
+        lin = nn.Linear(n_in, n_out, bias=False)  # its initialisation draws from torch's global generator
+        with torch.no_grad():
+            lin.weight.copy_(w_lin)
+        anchor = noise_sweep(lin, x_gauss, sig, progress=False, **mine_opts).assign(seed=seed)
+        anchor["truth"] = [noisy_linear_gaussian_mi(w_lin.numpy(), np.eye(n_in), s) for s in anchor["sigma"]]
+        anchors.append(anchor)
+    sweep = pd.concat(sweeps, ignore_index=True)
+    anchor = pd.concat(anchors, ignore_index=True)
     return Fig1(variances, sweep, anchor, int(round(0.2 * settings.fig1_inputs)))
 
 
 def fig1_table(fig1: Fig1) -> pd.DataFrame:
     """Fig. 1 as a table, one row per noise variance (largest first).
 
-    Columns: the MLP's ``AA-MINE`` and ``MINE`` estimates, ``diverged fits`` (of the MLP sweep),
-    ``Eq. 5 truth (linear)`` and ``AA-MINE (linear)`` (the anchor).
+    Columns: the MLP's ``AA-MINE`` and ``MINE`` estimates, ``diverged fits`` (of the MLP sweep, all
+    seeds), ``Eq. 5 truth (linear)`` and ``AA-MINE (linear)`` (the anchor). Estimates are means
+    over the seeds' fits that did not diverge (NaN where every fit diverged), truths means over
+    the seeds.
     """
+    import pandas as pd
+
     sweep, anchor = fig1.sweep, fig1.anchor
-    table = sweep.pivot(index="variance", columns="estimator", values="estimate").sort_index(ascending=False)
+    usable = sweep[~sweep["diverged"].astype(bool)]
+    order = sorted(sweep["variance"].unique(), reverse=True)
+    table = pd.DataFrame(index=pd.Index(order, name="variance"))
+    for name in ("AA-MINE", "MINE"):
+        table[name] = usable[usable.estimator == name].groupby("variance")["estimate"].mean()
     table["diverged fits"] = sweep.groupby("variance")["diverged"].sum()
     table["Eq. 5 truth (linear)"] = fig1.truth.set_index("variance")["truth"]
-    table["AA-MINE (linear)"] = anchor[anchor.estimator == "AA-MINE"].set_index("variance")["estimate"]
+    aa = anchor[(anchor.estimator == "AA-MINE") & ~anchor["diverged"].astype(bool)]
+    table["AA-MINE (linear)"] = aa.groupby("variance")["estimate"].mean()
     return table
 
 
@@ -182,6 +217,9 @@ PAPER = {
 TABLE1_METHODS = ("ce", "iyl", "ib")
 """The methods of Table 1, in its order (keys of :data:`METHOD_LABELS`)."""
 
+MNIST_SMALL_FRACTION = 0.01
+"""Table 1's "MNIST 1%": the fraction of the MNIST training images (a stratified subset)."""
+
 
 def table1_datasets(
     data: ChapterData, settings: Settings
@@ -194,7 +232,10 @@ def table1_datasets(
     """
     cifar_n_test = min(settings.n_test, len(data.cifar_test))
     datasets = {
-        "MNIST 1%": ("mlp", data.mnist_train.subset(fraction=0.01, seed=settings.seed, stratified=True)),
+        "MNIST 1%": (
+            "mlp",
+            data.mnist_train.subset(fraction=MNIST_SMALL_FRACTION, seed=settings.seed, stratified=True),
+        ),
         "MNIST 100%": ("mlp", data.mnist_train),
         data.cifar_label: ("conv", data.cifar_train),
     }
@@ -255,13 +296,15 @@ class Table1:
     ``stats``: mean, std and count of the test accuracy (%) per ``data`` and ``method``; ``table``:
     the page's table (paper value, ours); ``same_data``: per data set, whether the paper ran on it
     (False for the partial CIFAR-10); ``comparable``: whether the row is compared with the paper
-    (same data and not the smoke profile).
+    (same data and not the smoke profile); ``accuracy``: per data set and method, the test
+    accuracy (%) of each seed, in seed order (what the verdicts' intervals read).
     """
 
     stats: pd.DataFrame
     table: pd.DataFrame
     same_data: dict[str, bool]
     comparable: dict[str, bool]
+    accuracy: dict[str, dict[str, list[float]]] = field(default_factory=dict)
 
 
 def table1_summary(runs: pd.DataFrame, names: Any, profile: str) -> Table1:
@@ -293,57 +336,81 @@ def table1_summary(runs: pd.DataFrame, names: Any, profile: str) -> Table1:
                     "seeds": int(st["count"]),
                 }
             )
-    return Table1(stats, pd.DataFrame(table).dropna(axis=1, how="all"), same_data, comparable)
+    per_seed = runs.assign(acc=100 * runs["accuracy"]).sort_values("seed", kind="stable")
+    accuracy = {
+        name: {
+            m: per_seed[(per_seed.data == name) & (per_seed.method == m)]["acc"].tolist()
+            for m in TABLE1_METHODS
+        }
+        for name in names
+    }
+    return Table1(stats, pd.DataFrame(table).dropna(axis=1, how="all"), same_data, comparable, accuracy)
 
 
 # --- Fig. 3 ----------------------------------------------------------------------------------------------
 @dataclass
 class Fig3:
     """Fig. 3: per beta, the first layer on the test images (``layer1``), its :func:`quantisation`
-    (``quant``) and its 2-D t-SNE embedding (``emb``); ``labels`` are the images' digits.
+    (``quant``) and its 2-D t-SNE embedding (``emb``), all of the first seed; ``labels`` are the
+    images' digits; ``seed_quant`` maps each seed of ``settings.seeds`` to its quantisation per beta
+    (the first seed's is ``quant``), what the verdict's interval over seeds reads.
     """
 
     labels: np.ndarray
     layer1: dict[float, torch.Tensor]
     quant: dict[float, dict[str, float]]
     emb: dict[float, np.ndarray]
+    seed_quant: dict[int, dict[float, dict[str, float]]] = field(default_factory=dict)
+
+
+def _first_layer(train: Dataset, x: torch.Tensor, beta: float, seed: int, settings: Settings) -> torch.Tensor:
+    """Train only the first layer of a fresh MLP (``seed``) at ``beta``; its features on ``x``."""
+    from ibcore.models import elad_mlp
+    from ibcore.training import features
+
+    net = elad_mlp(784, tuple(settings.widths), seed=seed)
+    train_layerwise(
+        net,
+        train.x,
+        train.y,
+        beta=beta,
+        sigma=settings.sigma,
+        n_steps=settings.n_steps,
+        lr=settings.lr,
+        layers=(1,),
+        seed=seed,
+        device=settings.device,
+        progress=False,
+    )
+    return features(net, x.to(settings.device), 1).cpu()
 
 
 def fig3_experiment(train: Dataset, test_x: torch.Tensor, test_y: torch.Tensor, settings: Settings) -> Fig3:
     """Train only the first layer on ``train`` at each of ``settings.tsne_betas`` and embed it by t-SNE.
 
     The first ``tsne_points`` test images; perplexity 30 (less for very few points), PCA start,
-    500 iterations, ``random_state=settings.seed``. Returns a :class:`Fig3`.
+    500 iterations, ``random_state=settings.seed``, for the first seed of ``settings.seeds``; each
+    further seed trains the first layer again at each beta for its :func:`quantisation` only (no
+    t-SNE). Returns a :class:`Fig3`.
     """
     from sklearn.manifold import TSNE
 
-    from ibcore.models import elad_mlp
-    from ibcore.training import features
-
     tsne_x = test_x[: settings.tsne_points]
     labels = test_y[: settings.tsne_points].numpy()
+    first = settings.seeds[0]
     layer1, quant, emb = {}, {}, {}
     for b in settings.tsne_betas:
-        net = elad_mlp(784, tuple(settings.widths), seed=settings.seeds[0])
-        train_layerwise(
-            net,
-            train.x,
-            train.y,
-            beta=b,
-            sigma=settings.sigma,
-            n_steps=settings.n_steps,
-            lr=settings.lr,
-            layers=(1,),
-            seed=settings.seeds[0],
-            device=settings.device,
-            progress=False,
-        )
-        layer1[b] = features(net, tsne_x.to(settings.device), 1).cpu()
+        layer1[b] = _first_layer(train, tsne_x, b, first, settings)
         quant[b] = quantisation(layer1[b])
         perplexity = min(30.0, (len(tsne_x) - 1) / 3)
         tsne = TSNE(perplexity=perplexity, init="pca", max_iter=500, random_state=settings.seed)
         emb[b] = tsne.fit_transform(layer1[b].numpy().astype(np.float64))
-    return Fig3(labels, layer1, quant, emb)
+    seed_quant = {first: quant}
+    for seed in settings.seeds[1:]:
+        seed_quant[seed] = {
+            b: quantisation(_first_layer(train, tsne_x, b, seed, settings)) for b in settings.tsne_betas
+        }
+    return Fig3(labels, layer1, quant, emb, seed_quant)
 
 
 # --- Sec. 2: weight decay --------------------------------------------------------------------------------

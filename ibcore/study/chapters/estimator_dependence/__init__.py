@@ -9,9 +9,11 @@ ReLU, every seed), :func:`every_estimator` draws the same runs with every estima
 last hidden layer compresses, :func:`sensitivity` sweeps the estimators' knobs,
 :func:`dpi_table` counts violations of the data-processing inequality,
 :func:`geometry_beside_information` sets the layer's geometry next to its I(X;L), and
-:func:`mnist_experiment` repeats the question on Saxe et al.'s MNIST MLP. :func:`claims` computes
-the page's scorecard rows and verdicts (:func:`record_claims` records them) and
-:func:`glue_values` the numbers and sentences of its prose.
+:func:`mnist_experiment` repeats the question on Saxe et al.'s MNIST MLP. The page's claims are
+records declared before any run (:data:`CLAIMS`, with the papers' settings and their sources);
+:func:`claims` decides them on this run with t intervals over seeds and the deviations of
+:func:`our_settings` (:func:`record_claims` records them on the scorecard), and
+:func:`glue_values` gives the numbers and sentences of its prose.
 
 The package re-exports the public names of its submodules (``chapter.X`` for the notebook):
 
@@ -21,7 +23,10 @@ The package re-exports the public names of its submodules (``chapter.X`` for the
 - :mod:`~.estimator_checks`: the estimators' knobs swept, the DPI violations, the geometry beside
   I(X;L).
 - :mod:`~.mnist`: the same question on Saxe et al.'s MNIST MLP.
-- :mod:`~.verdicts`: the scorecard rows and verdicts, and the numbers and sentences of the prose.
+- :mod:`~.records`: the claims as records (settings with sources, rules with their reasons) and
+  this run's settings under the same names.
+- :mod:`~.verdicts`: the claims decided on this run (intervals over seeds), and the numbers and
+  sentences of the prose.
 
 References
 ----------
@@ -64,6 +69,20 @@ from ibcore.study.chapters.estimator_dependence.mnist import (
     mnist_experiment,
     mnist_report,
 )
+from ibcore.study.chapters.estimator_dependence.records import (
+    BINNING_ESTIMATORS,
+    CLAIMS,
+    COMPRESSES,
+    DISAGREE,
+    DOES_NOT,
+    DPI_BREAK,
+    LEVEL,
+    SAXE_ALL,
+    SAXE_CLAIMS,
+    SAXE_USED,
+    TWO_PHASES,
+    our_settings,
+)
 from ibcore.study.chapters.estimator_dependence.szt_runs import (
     ACTS,
     ORDER,
@@ -78,17 +97,21 @@ from ibcore.study.chapters.estimator_dependence.szt_runs import (
     train_szt,
 )
 from ibcore.study.chapters.estimator_dependence.verdicts import (
-    SAXE_USED,
     Claims,
     claims,
     dead_sentence,
+    decide,
+    decisions,
     disagreeing,
     geo_sentence,
     glue_values,
+    layer_excess,
     mnist_text,
     record_claims,
     run_note,
+    seed_drops,
     two_phase_count,
+    two_phase_values,
     worst_text,
 )
 
@@ -131,9 +154,25 @@ __all__ = [
     "mnist_experiment",
     "mnist_report",
     "SAXE_USED",
+    "LEVEL",
+    "COMPRESSES",
+    "DOES_NOT",
+    "SAXE_CLAIMS",
+    "SAXE_ALL",
+    "TWO_PHASES",
+    "DISAGREE",
+    "DPI_BREAK",
+    "CLAIMS",
+    "BINNING_ESTIMATORS",
+    "our_settings",
     "run_note",
+    "seed_drops",
+    "decide",
+    "decisions",
+    "two_phase_values",
     "two_phase_count",
     "disagreeing",
+    "layer_excess",
     "Claims",
     "claims",
     "record_claims",

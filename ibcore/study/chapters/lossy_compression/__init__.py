@@ -1,4 +1,4 @@
-"""Chapter 3, lossy compression and weighted KL (Butakov et al. 2023).
+"""Chapter 3, lossy compression and weighted KL (Butakov et al. 2024).
 
 ``PROFILE``: the sizes of ``03_lossy_compression.ipynb`` per profile (data only), read by
 :func:`ibcore.study.profiles.setup`; the keys are identical across the three profiles.
@@ -10,18 +10,22 @@ MIs), :func:`accuracy`, :func:`weight_norms` (and :func:`k_for`), :func:`whiteni
 autoencoder and the CNN runs, configured by :func:`cnn_config`), :func:`mnist_plane` (the
 information plane, :func:`drop_epochs` and :func:`phase_table`) and :func:`layer_ablation` (layers
 by autoencoders, :func:`ablation_epochs`, :func:`ablation_steps`; the unwhitened plane). The
-verdict inputs: :func:`synthetic_claims` and :func:`mnist_claims`, gathered with the verdicts by
-:func:`evaluate_claims`; :func:`record_claims` writes the scorecard rows, :func:`glue_values` and
-:func:`timing_values` give the numbers the page's prose shows. :func:`plot_layer_phases` draws
-the MNIST phases figure (:func:`seed_colors`: the MNIST figures' colours).
+claims: :data:`CLAIMS`, one record per scorecard row declared before any run (the paper's settings
+with their sources, the rule with its threshold and reason); their per-seed values
+(:func:`synthetic_claims`, :func:`mnist_claims`) decided by :func:`evaluate_claims` with intervals
+over seeds and the deviations of :func:`our_settings`; :func:`record_claims` writes the scorecard
+rows, :func:`glue_values` and :func:`timing_values` give the numbers the page's prose shows.
+:func:`plot_layer_phases` draws the MNIST phases figure (:func:`seed_colors`: the MNIST figures'
+colours).
 
 The package re-exports the public names of its submodules (``chapter.X`` for the notebook):
 
 - :mod:`~.synthetic`: the synthetic images with exact MI: compressors, estimates, accuracy, WKL
   weights, whitening, sweeps and costs.
 - :mod:`~.mnist`: the MNIST CNN runs, their information plane and phases, the layer ablation.
-- :mod:`~.verdicts`: the claims' inputs and verdicts, the scorecard rows, the prose's sentences
-  and glued values.
+- :mod:`~.records`: the claim records (:data:`CLAIMS`) and this run's settings (:func:`our_settings`).
+- :mod:`~.verdicts`: the claims' per-seed values, intervals and evaluations, the scorecard rows, the
+  prose's sentences and glued values.
 - :mod:`~.figures`: the MNIST phases figure and the seeds' colours.
 """
 
@@ -40,6 +44,21 @@ from ibcore.study.chapters.lossy_compression.mnist import (
     mnist_plane,
     phase_table,
     train_mnist,
+)
+from ibcore.study.chapters.lossy_compression.records import (
+    BEATS,
+    CLAIMS,
+    COINCIDENCE,
+    COINCIDENCE_LEAD,
+    MIN_PHASES,
+    MISS_EPOCHS,
+    OFFSET,
+    OFFSET_NATS,
+    PAPER_KEY,
+    PHASES,
+    TRACK_NATS,
+    TRACKS,
+    our_settings,
 )
 from ibcore.study.chapters.lossy_compression.synthetic import (
     HELD_SEED_OFFSET,
@@ -61,14 +80,14 @@ from ibcore.study.chapters.lossy_compression.synthetic import (
     whitening_demo,
 )
 from ibcore.study.chapters.lossy_compression.verdicts import (
-    COINCIDENCE_LEAD,
-    PAPER_KEY,
+    BASELINES,
     Claims,
     agree_sentence,
     drop_sentence,
     evaluate_claims,
     first_comp_text,
     glue_values,
+    miss_epochs,
     mnist_claims,
     pca_word,
     record_claims,
@@ -106,7 +125,20 @@ __all__ = [
     "ablation_steps",
     "Ablation",
     "layer_ablation",
+    "CLAIMS",
+    "TRACKS",
+    "BEATS",
+    "OFFSET",
+    "PHASES",
+    "COINCIDENCE",
+    "TRACK_NATS",
+    "OFFSET_NATS",
+    "MIN_PHASES",
+    "MISS_EPOCHS",
+    "BASELINES",
+    "our_settings",
     "synthetic_claims",
+    "miss_epochs",
     "mnist_claims",
     "Claims",
     "evaluate_claims",

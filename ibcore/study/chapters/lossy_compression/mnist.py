@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # ibcore.study.profiles imports the chapter modules: no impor
 __all__ = [
     "WINDOW",
     "PHASE_FLOOR",
+    "X_METHOD",
     "cnn_config",
     "Mnist",
     "train_mnist",
@@ -51,6 +52,9 @@ WINDOW = 7
 
 PHASE_FLOOR = 0.05
 """The smallest phase counted (nats), whatever a curve's scatter."""
+
+X_METHOD = "conv"
+"""The compressor of the MNIST images X (:func:`ibcore.compression.fit_compressor` ``method``)."""
 
 
 def cnn_config(settings: Settings) -> TrainConfig:
@@ -105,7 +109,7 @@ def train_mnist(settings: Settings) -> Mnist:
     x_comp = fit_compressor(
         (mnist_train.x[: settings.x_ae_samples] - mu) / sd,
         settings.code_dim,
-        method="conv",
+        method=X_METHOD,
         n_epochs=settings.x_ae_epochs,
         batch_size=128,
         lr=1e-3,

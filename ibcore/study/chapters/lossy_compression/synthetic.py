@@ -36,6 +36,8 @@ __all__ = [
     "SHOW",
     "KS",
     "NORM_DIMS",
+    "AE_METHOD",
+    "WHITEN",
     "fit_compressors",
     "code_estimators",
     "RawMINE",
@@ -73,6 +75,12 @@ KS = [5, 10, 20, 50]
 NORM_DIMS = [2, 4, 8, 12, 16]
 """The dimensions of the table of WKL weight norms."""
 
+AE_METHOD = "dense"
+"""The synthetic images' autoencoders (:func:`ibcore.compression.fit_compressor` ``method``)."""
+
+WHITEN = True
+"""KL and WKL on codes whiten each sample by its own covariance (the released ``rescale=True``)."""
+
 
 def _ae_options(settings: Settings) -> dict[str, Any]:
     """The training options of the synthetic images' dense autoencoders."""
@@ -104,7 +112,7 @@ def fit_compressors(settings: Settings) -> tuple[dict[str, dict[str, Compressor]
     for task, (dim, side) in TASKS.items():
         held = _held_out(task, settings)
         comps[task] = {
-            "AE": fit_compressor(held, dim, method="dense", **_ae_options(settings)),
+            "AE": fit_compressor(held, dim, method=AE_METHOD, **_ae_options(settings)),
             "PCA": fit_compressor(held, dim, method="pca", seed=settings.seed),
         }
         for name, c in comps[task].items():
@@ -131,10 +139,10 @@ def code_estimators(k: int) -> dict[str, Any]:
     """
 
     def kl(a: Any, b: Any) -> float:
-        return mi_kl(a, b, k, whiten=True)
+        return mi_kl(a, b, k, whiten=WHITEN)
 
     def wkl(a: Any, b: Any) -> float:
-        return mi_wkl(a, b, k, whiten=True)
+        return mi_wkl(a, b, k, whiten=WHITEN)
 
     def ksg(a: Any, b: Any) -> float:
         return mi_ksg(a, b, k=k, standardize=True)
@@ -316,7 +324,7 @@ class Sweeps:
 
 def _wkl_at(k: int) -> Any:
     def wkl(a: Any, b: Any) -> float:
-        return mi_wkl(a, b, k, whiten=True)
+        return mi_wkl(a, b, k, whiten=WHITEN)
 
     return wkl
 
@@ -348,7 +356,7 @@ def run_sweeps(settings: Settings, comps: Mapping[str, Mapping[str, Compressor]]
         if d == latent:
             comp = comps["bumps"]["AE"]
         else:
-            comp = fit_compressor(held, d, method="dense", **_ae_options(settings))
+            comp = fit_compressor(held, d, method=AE_METHOD, **_ae_options(settings))
         kk = k_for(2 * d)
         res = synthetic_benchmark(
             "bumps",

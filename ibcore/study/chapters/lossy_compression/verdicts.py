@@ -1,14 +1,18 @@
-"""The verdicts of chapter 3 (lossy compression): claims, scorecard rows and the numbers of the prose.
+"""The verdicts of chapter 3 (lossy compression): statistics, evaluations, scorecard rows, prose numbers.
 
-:func:`synthetic_claims` and :func:`mnist_claims` compute the verdict inputs of the page's five
-claims, :func:`evaluate_claims` decides them (:class:`Claims`) and :func:`record_claims` writes
-the scorecard rows; :func:`first_comp_text`, :func:`agree_sentence`, :func:`pca_word` and
+:func:`synthetic_claims` and :func:`mnist_claims` compute the per-seed values the page's five claim
+records (:data:`~ibcore.study.chapters.lossy_compression.records.CLAIMS`) are decided on;
+:func:`evaluate_claims` turns them into intervals over seeds and decides each claim with
+:func:`ibcore.study.claims.evaluate` (:class:`Claims`, with the deviations of
+:func:`~ibcore.study.chapters.lossy_compression.records.our_settings`), and :func:`record_claims`
+writes the scorecard rows. :func:`first_comp_text`, :func:`agree_sentence`, :func:`pca_word` and
 :func:`drop_sentence` are the prose's conditional sentences; :func:`glue_values` and
 :func:`timing_values` give every number and sentence the page glues.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -20,7 +24,21 @@ from ibcore.evaluation.image_benchmark import error_table
 from ibcore.ground_truth.images import TASKS
 from ibcore.interface import IXL
 from ibcore.study import scorecard
+from ibcore.study.chapters.lossy_compression.records import (
+    BEATS,
+    COINCIDENCE,
+    COINCIDENCE_LEAD,
+    MIN_PHASES,
+    MISS_EPOCHS,
+    OFFSET,
+    OFFSET_NATS,
+    PHASES,
+    TRACK_NATS,
+    TRACKS,
+    our_settings,
+)
 from ibcore.study.chapters.lossy_compression.synthetic import k_for
+from ibcore.study.claims import Evaluation, Interval, count_meeting, difference_interval, evaluate, t_interval
 
 if TYPE_CHECKING:  # ibcore.study.profiles imports the chapter modules: no import at run time
     from ibcore.study.chapters.lossy_compression.mnist import Ablation, Mnist, Plane
@@ -28,9 +46,10 @@ if TYPE_CHECKING:  # ibcore.study.profiles imports the chapter modules: no impor
     from ibcore.study.profiles import Settings
 
 __all__ = [
-    "PAPER_KEY",
-    "COINCIDENCE_LEAD",
+    "BASELINES",
+    "VERDICT_NAMES",
     "synthetic_claims",
+    "miss_epochs",
     "mnist_claims",
     "Claims",
     "evaluate_claims",
@@ -43,92 +62,132 @@ __all__ = [
     "timing_values",
 ]
 
-PAPER_KEY = "butakov2024"
-"""The paper's key in the scorecard."""
+BASELINES = ("KSG", "MINE")
+"""The estimators run on the raw images (methods ``"<name> on raw images"``)."""
 
-COINCIDENCE_LEAD = 2
-"""Epochs before the first compression's start within which the fastest drop still coincides."""
+VERDICT_NAMES = ("track", "beats", "offset", "phase", "coinc")
+"""The glue suffixes of the claims of :data:`~.records.CLAIMS`, in order (``v_track``, ``why_track``...)."""
+
+_WKL, _KL = "WKL on AE codes", "KL on AE codes"
 
 
-def synthetic_claims(
-    acc: pd.DataFrame, bench: pd.DataFrame, *, top: float, raw_grid: Sequence[float], first_seed: int
-) -> dict[str, Any]:
-    """The verdict inputs of the synthetic claims, per task of :data:`TASKS`.
+def _per_seed(bench: pd.DataFrame) -> pd.DataFrame:
+    """Bias and RMSE by (task, method, seed) over the grid points of ``bench`` (missing estimates dropped)."""
+    table = error_table(bench.dropna(subset=["estimate"]), by=["task", "method", "seed"])
+    return table.sort_index()
 
-    * ``tracks``: WKL on AE codes has RMSE <= 10 % of ``top`` (the grid's largest MI);
-    * ``beats``: WKL on AE codes has a smaller RMSE than both KSG and MINE on raw images, at the
-      grid points of ``raw_grid`` and the seed ``first_seed`` (missing estimates dropped; a
-      method without estimates counts as infinitely bad);
-    * ``offset``: KL on AE codes has a larger |bias| than WKL on AE codes.
 
-    ``acc`` is :func:`accuracy`'s first table (columns task, method, bias, RMSE), ``bench`` the
-    grid's estimates (columns task, method, true, seed, estimate).
+def _column(table: pd.DataFrame, task: str, method: str, column: str) -> pd.Series:
+    """``column`` of ``table`` for one (task, method), by seed; empty when it has no rows."""
+    if (task, method) not in table.index.droplevel("seed"):
+        return pd.Series(dtype=float)
+    return table.loc[(task, method), column]
+
+
+def synthetic_claims(acc: pd.DataFrame, bench: pd.DataFrame, *, raw_grid: Sequence[float]) -> dict[str, Any]:
+    """The per-seed values the synthetic claims are decided on, per task of :data:`TASKS`.
+
+    * ``rmse_seeds``: task -> RMSE of WKL on AE codes over the whole grid, one per seed (``tracks``);
+    * ``beats``: (task, baseline) -> (RMSE of WKL on AE codes per seed, RMSE of the baseline per
+      seed), both over the grid points of ``raw_grid`` (the baselines run on the first seed only);
+      a baseline without any estimate there (every MINE fit diverged) is in ``no_estimate``;
+    * ``offset_seeds``: task -> |bias| of KL on AE codes minus |bias| of WKL on AE codes, per seed.
+
+    ``acc`` is :func:`accuracy`'s first table (columns task, method, bias, RMSE: over the grid and
+    the seeds), ``bench`` the grid's estimates (columns task, method, true, seed, estimate).
 
     Returns
     -------
     dict
-        ``tracks``, ``beats``, ``offset`` (task -> bool), ``rmse``/``bias`` (Series by (task,
-        method)) and ``key``, the page's table of key numbers by task.
+        The values above, ``rmse``/``bias`` (Series by (task, method), pooled over the seeds) and
+        ``key``, the page's table of key numbers by task.
     """
     rmse = acc.set_index(["task", "method"])["RMSE"]
     bias = acc.set_index(["task", "method"])["bias"]
-    tracks = {t: bool(rmse[(t, "WKL on AE codes")] <= 0.1 * top) for t in TASKS}
-    common = bench[bench["true"].isin(raw_grid) & (bench["seed"] == first_seed)]
-    acc_c = error_table(common.dropna(subset=["estimate"]), by=["task", "method"])["RMSE"]
-    beats = {
-        t: bool(
-            acc_c.get((t, "WKL on AE codes"), np.inf)
-            < min(acc_c.get((t, "KSG on raw images"), np.inf), acc_c.get((t, "MINE on raw images"), np.inf))
-        )
+    seeds = _per_seed(bench)
+    on_raw = bench[bench["true"].isin(list(raw_grid))]
+    raw_seeds = _per_seed(on_raw)
+    rmse_seeds = {t: _column(seeds, t, _WKL, "RMSE").to_numpy() for t in TASKS}
+    offset_seeds = {
+        t: (_column(seeds, t, _KL, "bias").abs() - _column(seeds, t, _WKL, "bias").abs()).dropna().to_numpy()
         for t in TASKS
     }
-    offset = {t: bool(abs(bias[(t, "KL on AE codes")]) > abs(bias[(t, "WKL on AE codes")])) for t in TASKS}
+    beats, no_estimate = {}, []
+    for t in TASKS:
+        wkl = _column(raw_seeds, t, _WKL, "RMSE").to_numpy()
+        for base in BASELINES:
+            values = _column(raw_seeds, t, f"{base} on raw images", "RMSE").to_numpy()
+            if len(values) and len(wkl):
+                beats[(t, base)] = (wkl, values)
+            else:
+                no_estimate.append((t, base))
+    acc_c = error_table(on_raw.dropna(subset=["estimate"]), by=["task", "method"])["RMSE"]
     key = pd.DataFrame(
         {
-            "WKL on AE codes RMSE": {t: rmse[(t, "WKL on AE codes")] for t in TASKS},
-            "KL on AE codes bias": {t: bias[(t, "KL on AE codes")] for t in TASKS},
-            "WKL on AE codes bias": {t: bias[(t, "WKL on AE codes")] for t in TASKS},
+            "WKL on AE codes RMSE": {t: rmse[(t, _WKL)] for t in TASKS},
+            "KL on AE codes bias": {t: bias[(t, _KL)] for t in TASKS},
+            "WKL on AE codes bias": {t: bias[(t, _WKL)] for t in TASKS},
             "KSG raw RMSE (raw grid)": {t: acc_c.get((t, "KSG on raw images"), np.nan) for t in TASKS},
             "MINE raw RMSE (raw grid)": {t: acc_c.get((t, "MINE on raw images"), np.nan) for t in TASKS},
-            "WKL on AE codes RMSE (raw grid)": {t: acc_c.get((t, "WKL on AE codes"), np.nan) for t in TASKS},
+            "WKL on AE codes RMSE (raw grid)": {t: acc_c.get((t, _WKL), np.nan) for t in TASKS},
         }
     )
     key.index.name = "task"
-    return {"tracks": tracks, "beats": beats, "offset": offset, "rmse": rmse, "bias": bias, "key": key}
+    return {
+        "rmse_seeds": rmse_seeds,
+        "beats": beats,
+        "no_estimate": no_estimate,
+        "offset_seeds": offset_seeds,
+        "rmse": rmse,
+        "bias": bias,
+        "key": key,
+    }
+
+
+def miss_epochs(drop: float, start: float, end: float, lead: float = COINCIDENCE_LEAD) -> float:
+    """Epochs by which the fastest drop ``drop`` falls outside ``[start - lead, end]`` (0 inside)."""
+    return float(max(start - lead - drop, drop - end, 0.0))
 
 
 def mnist_claims(
     phases_: pd.DataFrame, drop_epoch: Mapping[int, float], layers: Sequence[str], seeds: Sequence[int]
 ) -> dict[str, Any]:
-    """The verdict inputs of the MNIST claims, over every (seed, layer).
+    """The per-seed values the MNIST claims are decided on, per layer.
 
-    * several phases: a curve has at least 3 phases, of both kinds (fitting and compression);
-    * coincidence: the first compression phase ``[a, e]`` of a curve contains its run's
-      fastest-drop epoch or starts at most :data:`COINCIDENCE_LEAD` epochs after it
-      (``a - 2 <= drop <= e``).
+    * several phases: ``n_phases[layer]``, the number of phases of each seed's curve (phases
+      alternate between fitting and compression, so 3 phases hold both kinds);
+    * coincidence: ``miss[layer]``, seed -> :func:`miss_epochs` of the run's fastest drop from the
+      first compression phase ``[a, e]`` of the curve, opened :data:`COINCIDENCE_LEAD` epochs
+      before its start (curves with a compression phase and a finite drop epoch only).
 
     ``phases_`` is :func:`phase_table`'s frame; ``drop_epoch`` maps seed -> epoch.
 
     Returns
     -------
     dict
-        ``n_phase`` (curves with several phases), ``n_coinc`` (curves whose first compression
-        coincides), ``first_comp`` ((seed, layer) -> (start, end) of the first compression, for
-        the curves that have one) and ``n_cases`` (seeds x layers).
+        ``n_phases``, ``miss``, and the counts of the prose: ``n_phase`` (curves with at least
+        :data:`MIN_PHASES` phases), ``n_coinc`` (curves whose miss is at most :data:`MISS_EPOCHS`),
+        ``first_comp`` ((seed, layer) -> (start, end) of the first compression, for the curves
+        that have one) and ``n_cases`` (seeds x layers).
     """
-    n_phase, n_coinc, first_comp = 0, 0, {}
+    n_phases = {layer: [] for layer in layers}
+    miss = {layer: {} for layer in layers}
+    first_comp = {}
     for s in seeds:
         for layer in layers:
             ph = phases_[(phases_["seed"] == s) & (phases_["layer"] == layer)]
-            n_phase += int(len(ph) >= 3 and set(ph["kind"]) == {"fitting", "compression"})
+            n_phases[layer].append(len(ph))
             comp_ph = ph[ph["kind"] == "compression"]
             if len(comp_ph):
                 a, e = float(comp_ph["start"].iloc[0]), float(comp_ph["end"].iloc[0])
                 first_comp[(s, layer)] = (a, e)
-                n_coinc += int(a - COINCIDENCE_LEAD <= drop_epoch[s] <= e)
+                if np.isfinite(drop_epoch[s]):
+                    miss[layer][s] = miss_epochs(float(drop_epoch[s]), a, e)
     return {
-        "n_phase": n_phase,
-        "n_coinc": n_coinc,
+        "n_phases": n_phases,
+        "miss": miss,
+        "n_phase": sum(n >= MIN_PHASES for counts in n_phases.values() for n in counts),
+        "n_coinc": sum(m <= MISS_EPOCHS for by_seed in miss.values() for m in by_seed.values()),
         "first_comp": first_comp,
         "n_cases": len(seeds) * len(layers),
     }
@@ -136,44 +195,28 @@ def mnist_claims(
 
 @dataclass
 class Claims:
-    """The page's five claims: their verdict inputs (:func:`synthetic_claims`,
-    :func:`mnist_claims`), verdicts (``v_track``, ``v_beats``, ``v_offset``, ``v_phase``,
-    ``v_coinc``) and the key-number table :attr:`key`."""
+    """The page's five claims: their per-seed values (:func:`synthetic_claims`,
+    :func:`mnist_claims`), the decided :attr:`evaluations` (order of :data:`~.records.CLAIMS`),
+    the fastest-drop epochs and the key-number table :attr:`key`."""
 
     synthetic: dict[str, Any]
     mnist: dict[str, Any]
-    verdicts: dict[str, str]
+    evaluations: tuple[Evaluation, ...]
     drop_epoch: dict[int, float]
 
     @property
     def key(self) -> pd.DataFrame:
         return self.synthetic["key"]
 
+    @property
+    def verdicts(self) -> dict[str, str]:
+        """``v_track``, ``v_beats``, ``v_offset``, ``v_phase``, ``v_coinc``: the verdicts."""
+        return {f"v_{n}": e.verdict for n, e in zip(VERDICT_NAMES, self.evaluations, strict=True)}
 
-def evaluate_claims(settings: Settings, acc: pd.DataFrame, synth: Synthetic, plane: Plane) -> Claims:
-    """The verdicts of the page's claims, by :func:`ibcore.study.scorecard.verdict_count` over the
-    tasks (synthetic claims) or the (seed, layer) curves (MNIST claims).
-
-    The coincidence claim is not comparable when no curve compresses or a fastest drop is not
-    finite. Returns :class:`Claims`.
-    """
-    prof = settings.profile
-    syn = synthetic_claims(
-        acc, synth.bench, top=max(settings.mi_grid), raw_grid=settings.raw_grid, first_seed=settings.seeds[0]
-    )
-    mn = mnist_claims(plane.phases, plane.drop_epoch, plane.layers, settings.cnn_seeds)
-    n_tasks = len(TASKS)
-    comparable = len(mn["first_comp"]) > 0 and all(np.isfinite(list(plane.drop_epoch.values())))
-    verdicts = {
-        "v_track": scorecard.verdict_count(sum(syn["tracks"].values()), n_tasks, profile=prof),
-        "v_beats": scorecard.verdict_count(sum(syn["beats"].values()), n_tasks, profile=prof),
-        "v_offset": scorecard.verdict_count(sum(syn["offset"].values()), n_tasks, profile=prof),
-        "v_phase": scorecard.verdict_count(mn["n_phase"], mn["n_cases"], profile=prof),
-        "v_coinc": scorecard.verdict_count(
-            mn["n_coinc"], max(len(mn["first_comp"]), 1), profile=prof, comparable=comparable
-        ),
-    }
-    return Claims(syn, mn, verdicts, dict(plane.drop_epoch))
+    @property
+    def reasons(self) -> dict[str, str]:
+        """``why_track``, ...: the reason of each verdict (the rule, or the deviations named)."""
+        return {f"why_{n}": e.reason for n, e in zip(VERDICT_NAMES, self.evaluations, strict=True)}
 
 
 def _by_task(values: Mapping[str, float]) -> str:
@@ -193,59 +236,172 @@ def _cnn_note(settings: Settings) -> str:
     )
 
 
-def record_claims(notebook: str, settings: Settings, claims: Claims) -> pd.DataFrame:
-    """Write the page's five scorecard rows (paper value, our value, verdict), in the page's order.
+def _counts(rule: Any, values: Mapping[str, Sequence[float]]) -> str:
+    """``"bumps 2/2, rectangles 1/2"``: per item, the single values meeting ``rule``."""
+    met = {item: count_meeting(rule, v) for item, v in values.items()}
+    return ", ".join(f"{item} {k}/{n}" for item, (k, n) in met.items())
 
-    Returns the notebook's scorecard rows (:func:`ibcore.study.scorecard.record`).
-    """
-    prof, syn, mn, v = settings.profile, claims.synthetic, claims.mnist, claims.verdicts
-    top, key, n_tasks = max(settings.mi_grid), claims.key, len(TASKS)
+
+def _no_value(why: str) -> Interval:
+    """The statistic of a claim the data cannot support: no value, an unbounded interval."""
+    return Interval(0.0, -math.inf, math.inf, 0.95, why, 1)
+
+
+def _beats_interval(wkl: np.ndarray, base: np.ndarray) -> Interval:
+    """WKL's RMSE minus the baseline's: Welch over seeds where the baseline ran several times; with
+    one run of the baseline (its first seed), a t interval over WKL's seeds with that run held fixed."""
+    if len(base) >= 2:
+        return difference_interval(wkl, base)
+    return t_interval(wkl - base[0], unit="seeds of WKL, the baseline's one run held fixed")
+
+
+def _synthetic_evaluations(
+    settings: Settings, syn: dict[str, Any], ours: Mapping[str, Any], mine_diverged: Sequence[bool]
+) -> list[Evaluation]:
+    prof, key, n_seeds = settings.profile, syn["key"], len(settings.seeds)
+    top = max(settings.mi_grid)
     note = (
-        f"N = {settings.n_samples}, {len(settings.seeds)} seed(s), grid {min(settings.mi_grid):g}-{top:g} "
-        f"nats, k = {settings.k}"
+        f"N = {settings.n_samples}, {n_seeds} seed(s), grid {min(settings.mi_grid):g}-{top:g} nats "
+        f"({len(settings.mi_grid)} points), k = {settings.k}"
     )
-    cnn_note = _cnn_note(settings)
-    rows = [
-        (
-            "WKL on autoencoder codes tracks the true MI (synthetic images)",
-            "estimates close to the truth over 0-10 nats (Sec. 5)",
-            f"RMSE {_by_task(key['WKL on AE codes RMSE'])} nats; tracks (<= {0.1 * top:g}) in "
-            f"{sum(syn['tracks'].values())} of {n_tasks} tasks ({note})",
-            v["v_track"],
+    tasks = list(TASKS)
+    rmse_seeds = syn["rmse_seeds"]
+    tracks = evaluate(
+        TRACKS,
+        [t_interval(rmse_seeds[t]) for t in tasks],
+        ours,
+        our_value=f"RMSE {_by_task(key['WKL on AE codes RMSE'])} nats over the grid and the seeds ({note})",
+        profile=prof,
+        items=tasks,
+        seeds=n_seeds,
+        support=f"seeds with RMSE <= {TRACK_NATS:g} nat: {_counts(TRACKS.rule, rmse_seeds)}",
+    )
+
+    pairs = syn["beats"]
+    labels = [f"{t} vs {b}" for t, b in pairs]
+    left_out = "; ".join(f"{t} vs {b}: no estimate, left out" for t, b in syn["no_estimate"])
+    raw_note = (
+        f"raw: N = {settings.raw_samples}, MI in {list(settings.raw_grid)}, first seed; MINE diverged in "
+        f"{sum(mine_diverged)} of {len(mine_diverged)} fits"
+    )
+    beats_value = (
+        f"RMSE on the raw grid: WKL on AE codes {_by_task(key['WKL on AE codes RMSE (raw grid)'])}, "
+        f"KSG on raw images {_by_task(key['KSG raw RMSE (raw grid)'])}, MINE on raw images "
+        f"{_by_task(key['MINE raw RMSE (raw grid)'])} nats ({raw_note})"
+    )
+    diffs = {f"{t} vs {b}": w - np.mean(r) for (t, b), (w, r) in pairs.items()}
+    beats = evaluate(
+        BEATS,
+        [_beats_interval(w, r) for w, r in pairs.values()] if pairs else _no_value("no raw-image estimate"),
+        ours,
+        our_value=beats_value,
+        profile=prof,
+        items=labels,
+        seeds=n_seeds,
+        support="; ".join(
+            s for s in (f"seeds of WKL below the baseline: {_counts(BEATS.rule, diffs)}", left_out) if s
         ),
-        (
-            "Compression beats estimators on the raw images",
-            "conventional estimators fail on high-dimensional raw data (Sec. 5)",
-            f"WKL-on-codes RMSE below KSG and MINE on raw images in {sum(syn['beats'].values())} of "
-            f"{n_tasks} tasks (raw: N = {settings.raw_samples}, MI in {settings.raw_grid})",
-            v["v_beats"],
+        comparable=bool(pairs),
+        why_not_comparable="no raw-image baseline produced an estimate",
+    )
+
+    off = syn["offset_seeds"]
+    offset = evaluate(
+        OFFSET,
+        [t_interval(off[t]) for t in tasks],
+        ours,
+        our_value=(
+            f"bias KL {_by_task(key['KL on AE codes bias'])}, WKL {_by_task(key['WKL on AE codes bias'])} "
+            f"nats; |bias| reduced by {_by_task({t: float(np.mean(off[t])) for t in tasks})} nats ({note})"
         ),
-        (
-            "Plain KL on codes has an offset that WKL removes",
-            "WKL the most accurate of the entropy estimators on codes (Sec. 5)",
-            f"bias KL {_by_task(key['KL on AE codes bias'])}, "
-            f"WKL {_by_task(key['WKL on AE codes bias'])} nats",
-            v["v_offset"],
+        profile=prof,
+        items=tasks,
+        seeds=n_seeds,
+        support=f"seeds with a reduction >= {OFFSET_NATS:g} nat: {_counts(OFFSET.rule, off)}",
+    )
+    return [tracks, beats, offset]
+
+
+def _mnist_evaluations(
+    settings: Settings, mn: dict[str, Any], drop_epoch: Mapping[int, float], ours: Mapping[str, Any]
+) -> list[Evaluation]:
+    prof, n_seeds, cnn_note = settings.profile, len(settings.cnn_seeds), _cnn_note(settings)
+    n_phases = mn["n_phases"]
+    phase = evaluate(
+        PHASES,
+        [t_interval(v) for v in n_phases.values()],
+        ours,
+        our_value=(
+            f"{mn['n_phase']} of {mn['n_cases']} (seed, layer) curves show >= {MIN_PHASES} phases of both "
+            f"kinds, each above twice the curve's scatter; mean phases by layer "
+            f"{', '.join(f'{m} {np.mean(v):.1f}' for m, v in n_phases.items())} ({cnn_note})"
         ),
-        (
-            "Several fitting and compression phases (MNIST CNN)",
-            "several fitting/compression phases in I(X;L) (Sec. 6)",
-            f"{mn['n_phase']} of {mn['n_cases']} (seed, layer) curves show >= 3 phases of both kinds, each "
-            f"above twice the curve's scatter ({cnn_note})",
-            v["v_phase"],
+        profile=prof,
+        items=list(n_phases),
+        seeds=n_seeds,
+        support=f"seeds with >= {MIN_PHASES} phases: {_counts(PHASES.rule, n_phases)}",
+    )
+    miss = {m: list(by_seed.values()) for m, by_seed in mn["miss"].items() if by_seed}
+    finite = all(np.isfinite(list(drop_epoch.values())))
+    comparable = bool(miss) and finite
+    n_miss = sum(len(v) for v in miss.values())
+    coinc = evaluate(
+        COINCIDENCE,
+        [t_interval(v) for v in miss.values()] if miss else _no_value("no compressing curve"),
+        ours,
+        our_value=(
+            f"fastest drop at epoch(s) {_drops(drop_epoch)}; within {MISS_EPOCHS:g} epoch of the first "
+            f"compression (opened {COINCIDENCE_LEAD} epochs before its start) in {mn['n_coinc']} of {n_miss} "
+            f"compressing (seed, layer) curves ({cnn_note})"
         ),
-        (
-            "First compression coincides with the fastest loss drop",
-            "first compression phase at the fastest decrease of the loss (Sec. 6)",
-            f"fastest drop at epoch(s) {_drops(claims.drop_epoch)}; within the first compression "
-            f"(or 2 epochs before its start) in {mn['n_coinc']} of {len(mn['first_comp'])} compressing "
-            f"(seed, layer) curves ({cnn_note})",
-            v["v_coinc"],
+        profile=prof,
+        items=list(miss),
+        seeds=n_seeds,
+        support=f"compressing seeds within {MISS_EPOCHS:g} epoch: {_counts(COINCIDENCE.rule, miss)}"
+        if miss
+        else "no curve compresses",
+        comparable=comparable,
+        why_not_comparable=(
+            "no (seed, layer) curve has a compression phase"
+            if not miss
+            else "a run's fastest loss drop is not finite"
         ),
-    ]
+    )
+    return [phase, coinc]
+
+
+def evaluate_claims(
+    settings: Settings,
+    acc: pd.DataFrame,
+    synth: Synthetic,
+    plane: Plane,
+    ours: Mapping[str, Any] | None = None,
+) -> Claims:
+    """The page's five claims decided on this run (:class:`Claims`).
+
+    Synthetic claims, per task: t intervals over the seeds of WKL's RMSE (tracks) and of the
+    reduction of |bias| from KL to WKL (offset); per task and raw baseline, the interval of WKL's
+    RMSE minus the baseline's (beats, :func:`_beats_interval`). MNIST claims, per layer: t
+    intervals over the seeds of the number of phases and of the fastest drop's miss of the first
+    compression (not comparable when no curve compresses or a fastest drop is not finite). Each
+    carries the deviations of ``ours`` (default :func:`~.records.our_settings` of ``settings``).
+    """
+    ours = our_settings(settings) if ours is None else ours
+    syn = synthetic_claims(acc, synth.bench, raw_grid=settings.raw_grid)
+    mn = mnist_claims(plane.phases, plane.drop_epoch, plane.layers, settings.cnn_seeds)
+    evaluations = _synthetic_evaluations(settings, syn, ours, synth.mine_diverged)
+    evaluations += _mnist_evaluations(settings, mn, plane.drop_epoch, ours)
+    return Claims(syn, mn, tuple(evaluations), dict(plane.drop_epoch))
+
+
+def record_claims(notebook: str, claims: Claims) -> pd.DataFrame:
+    """Record the page's five evaluations on the scorecard, in the page's order.
+
+    Returns the page's rows (:func:`ibcore.study.scorecard.card`).
+    """
     card = None
-    for claim, paper_value, our_value, verdict in rows:
-        card = scorecard.record(notebook, prof, PAPER_KEY, claim, paper_value, our_value, verdict)
+    for evaluation in claims.evaluations:
+        card = scorecard.record_evaluation(notebook, evaluation)
     return card
 
 
@@ -266,7 +422,7 @@ def agree_sentence(first_comp: Mapping[tuple[int, str], Any], layers: Sequence[s
 def pca_word(rmse: pd.Series) -> str:
     """How WKL on PCA codes compares with WKL on AE codes: worse (larger RMSE) in every task or
     not (``rmse`` by (task, method))."""
-    if all(rmse[(t, "WKL on PCA codes")] > rmse[(t, "WKL on AE codes")] for t in TASKS):
+    if all(rmse[(t, "WKL on PCA codes")] > rmse[(t, _WKL)] for t in TASKS):
         return "did worse than the autoencoder's in both tasks"
     return "were not worse than the autoencoder's in every task"
 
@@ -274,8 +430,9 @@ def pca_word(rmse: pd.Series) -> str:
 def drop_sentence(
     first_comp: Mapping[tuple[int, str], tuple[float, float]], drop_epoch: Mapping[int, float]
 ) -> str:
-    """Whether the loss fell fastest more than two epochs before every first compression began."""
-    if all(a > drop_epoch[s] + COINCIDENCE_LEAD for (s, _layer), (a, _e) in first_comp.items()):
+    """Whether the loss fell fastest before every first compression's window (opened
+    :data:`COINCIDENCE_LEAD` epochs before its start), by more than :data:`MISS_EPOCHS`."""
+    if all(a - COINCIDENCE_LEAD - drop_epoch[s] > MISS_EPOCHS for (s, _layer), (a, _e) in first_comp.items()):
         return "the loss fell fastest before any compression began"
     return "the fastest loss drop fell near the first compression in some curves"
 
@@ -289,15 +446,20 @@ def glue_values(
     plane: Plane,
     ablation: Ablation,
 ) -> dict[str, Any]:
-    """The numbers and sentences the page's prose shows (``{glue:text}`name```), by name."""
-    syn, mn, v, key = claims.synthetic, claims.mnist, claims.verdicts, claims.key
+    """The numbers and sentences the page's prose shows (``{glue:text}`name```), by name.
+
+    The verdicts ``v_track`` ... ``v_coinc`` and their reasons ``why_track`` ... ``why_coinc`` are
+    those of :attr:`Claims.evaluations`.
+    """
+    syn, mn, key = claims.synthetic, claims.mnist, claims.key
     first_comp, rmse, pt, layers = mn["first_comp"], syn["rmse"], plane.phases, plane.layers
     white = ablation.white.set_index(["layer", "epoch"])[IXL]
     unwhite = ablation.unwhite.set_index(["layer", "epoch"])[IXL]
     n_seeds = len(settings.cnn_seeds)
     return {
         "run_profile": settings.profile,
-        **v,
+        **claims.verdicts,
+        **claims.reasons,
         "n_phase": mn["n_phase"],
         "n_cases": mn["n_cases"],
         "n_coinc": mn["n_coinc"],

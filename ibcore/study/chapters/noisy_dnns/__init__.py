@@ -3,16 +3,25 @@
 :data:`PROFILE`: the sizes of ``02_noisy_dnns.ipynb`` per profile (data only), read by
 :func:`ibcore.study.profiles.setup`; the keys are identical across the three profiles.
 
-The page's code, one call per step, in three submodules (every public name is re-exported here,
+The page's code, one call per step, in five submodules (every public name is re-exported here,
 so ``chapter.train_szt`` etc. work on the package):
 
 - :mod:`~ibcore.study.chapters.noisy_dnns.noisy_szt`: the noisy SZT nets (:func:`train_szt`), their
   I(X;T_l) by sample propagation, the clustering while I(X;T) fell, the deterministic twin's binning.
 - :mod:`~ibcore.study.chapters.noisy_dnns.noisy_cnn`: the noisy MNIST CNN (:func:`mnist_cnn`) and
   its cosine similarities.
-- :mod:`~ibcore.study.chapters.noisy_dnns.scoring`: the criteria (:data:`DIP_MIN`, :data:`N_SE`,
-  :data:`TIGHTEN`, :data:`GAP_MIN`), :func:`key_numbers`, :func:`verdicts`, the scorecard rows and
-  the glue values.
+- :mod:`~ibcore.study.chapters.noisy_dnns.records`: the page's claims as records declared before any
+  run (:data:`CLAIMS`: the paper's settings with their sources, the rules, their thresholds
+  :data:`DIP_MIN`, :data:`N_SE`, :data:`TIGHTEN`, :data:`GAP_MIN` and reasons) and
+  :func:`our_settings`, the same settings of this run.
+- :mod:`~ibcore.study.chapters.noisy_dnns.scoring`: :func:`key_numbers` (the per-seed tables, their
+  means over seeds and the counts the prose quotes).
+- :mod:`~ibcore.study.chapters.noisy_dnns.decisions`: :func:`claims` (the claims decided on
+  intervals over seeds, with this run's deviations), the scorecard rows (:func:`record_claims`)
+  and the glue values.
+
+Every training run is repeated for each seed of the profile's ``seeds``; the page's figures show the
+first seed.
 
 References
 ----------
@@ -21,12 +30,14 @@ References
    (arXiv:1810.05728), Secs. 2-5.
 """
 
+from ibcore.study.chapters.noisy_dnns.decisions import claims, glue_values, record_claims, verdicts
 from ibcore.study.chapters.noisy_dnns.noisy_cnn import (
     CNN_COLUMNS,
     CNN_LAYERS,
     CNNResults,
     Cosine,
     cnn_config,
+    cosine_gaps,
     cosine_similarities,
     describe_cnn,
     mnist_cnn,
@@ -50,21 +61,28 @@ from ibcore.study.chapters.noisy_dnns.noisy_szt import (
     train_szt,
     twin_binning,
 )
-from ibcore.study.chapters.noisy_dnns.scoring import (
+from ibcore.study.chapters.noisy_dnns.records import (
+    BINNING,
+    CLAIMS,
+    CLUSTERING,
+    CNN_CLUSTERS,
+    CNN_COMPRESSION,
+    COMPRESSION,
     DIP_MIN,
     GAP_MIN,
     N_SE,
+    ORTHONORMAL,
     PAPER_KEY,
     TIGHTEN,
+    our_settings,
+)
+from ibcore.study.chapters.noisy_dnns.scoring import (
     KeyNumbers,
     bin_sentence,
-    claims,
     compressing,
-    glue_values,
     key_numbers,
     ortho_sentence,
-    record_claims,
-    verdicts,
+    significant_dip,
 )
 
 __all__ = [
@@ -99,7 +117,17 @@ __all__ = [
     "describe_cnn",
     "Cosine",
     "cosine_similarities",
+    "cosine_gaps",
+    "COMPRESSION",
+    "CLUSTERING",
+    "BINNING",
+    "CNN_COMPRESSION",
+    "CNN_CLUSTERS",
+    "ORTHONORMAL",
+    "CLAIMS",
+    "our_settings",
     "compressing",
+    "significant_dip",
     "KeyNumbers",
     "key_numbers",
     "verdicts",

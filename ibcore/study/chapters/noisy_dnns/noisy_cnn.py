@@ -1,15 +1,16 @@
 """The noisy MNIST CNN of chapter 2 and the cosine similarities of its representations.
 
 :func:`mnist_cnn` trains (or loads) ibcore's small noisy CNN (:func:`cnn_config`) on a subset of
-MNIST and estimates I(X;T_l) of its last two hidden layers (:data:`CNN_LAYERS`) by sample
-propagation, next to their class-distance ratio; :func:`describe_cnn` words the run for the page;
-:func:`cosine_similarities` gives the class-ordered cosine similarities at the first and the last
-recorded epoch. :data:`CNN_COLUMNS` are the columns of the page's CNN table.
+MNIST, once per training seed, and estimates I(X;T_l) of its last two hidden layers
+(:data:`CNN_LAYERS`) by sample propagation, next to their class-distance ratio; :func:`describe_cnn`
+words the runs for the page; :func:`cosine_similarities` gives the class-ordered cosine similarities
+at the first and the last recorded epoch of one run, :func:`cosine_gaps` their within-minus-between
+gap for every seed. :data:`CNN_COLUMNS` are the columns of the page's CNN table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,7 @@ __all__ = [
     "describe_cnn",
     "Cosine",
     "cosine_similarities",
+    "cosine_gaps",
 ]
 
 CNN_LAYERS = ["layer3", "layer4"]  # the MNIST CNN's last two hidden layers, as the paper's last layers
@@ -55,27 +57,48 @@ CNN_COLUMNS = [
 
 @dataclass
 class CNNResults:
-    """The noisy MNIST CNN of :func:`mnist_cnn` and its numbers."""
+    """The noisy MNIST CNN of :func:`mnist_cnn`, one run per training seed, and its numbers.
 
-    run: RecordedRun
+    The page's figures show the first seed (:attr:`run`, :attr:`sp`, :attr:`geo`); the claims read
+    :attr:`seed_table` and :attr:`seed_runs`.
+    """
+
+    seed_runs: dict[int, RecordedRun]
+    """Per training seed (in the order of ``settings.seeds``): the trained CNN."""
     layers: list[str]
     """The layers estimated (:data:`CNN_LAYERS`)."""
     sp: pd.DataFrame
-    """I(X;T_l) by sample propagation (nats)."""
+    """I(X;T_l) of the first seed's CNN by sample propagation (nats)."""
     geo: pd.DataFrame
-    """The distance ratio on the recorded test images."""
-    table: pd.DataFrame
-    """:func:`~ibcore.analysis.clustering.compression_vs_clustering`, per layer."""
-    acc: float
-    """Final test accuracy (noise on)."""
+    """Its distance ratio on the recorded test images."""
+    seed_table: pd.DataFrame
+    """:func:`~ibcore.analysis.clustering.compression_vs_clustering`, per (seed, layer)."""
+    seed_acc: dict[int, float]
+    """Final test accuracy (noise on) per seed."""
     ceiling: float
     """log2 of the number of inputs of the sample propagation, bits."""
 
+    @property
+    def run(self) -> RecordedRun:
+        """The first seed's CNN."""
+        return next(iter(self.seed_runs.values()))
 
-def cnn_config(settings: Settings) -> TrainConfig:
+    @property
+    def table(self) -> pd.DataFrame:
+        """The first seed's rows of :attr:`seed_table`, per layer (the page's table)."""
+        return self.seed_table.xs(self.run.seed, level="seed")
+
+    @property
+    def acc(self) -> float:
+        """Final test accuracy (noise on), mean over the seeds."""
+        return float(np.mean(list(self.seed_acc.values())))
+
+
+def cnn_config(settings: Settings, *, seed: int | None = None) -> TrainConfig:
     """The noisy MNIST CNN's training configuration: ibcore's ``mnist_cnn`` with tanh units, noise
     std ``mnist_beta`` on every layer's input, no dropout, Adam at ``mnist_lr``, batch 128,
-    ``n_mnist_epochs`` epochs, ``n_mnist_record`` log-spaced recorded epochs, weights recorded."""
+    ``n_mnist_epochs`` epochs, ``n_mnist_record`` log-spaced recorded epochs, training seed ``seed``
+    (default ``settings.seeds[0]``), weights recorded."""
     return TrainConfig(
         model={"kind": "mnist_cnn", "activation": "tanh", "noise_std": settings.mnist_beta, "dropout": 0.0},
         optimizer="adam",
@@ -83,14 +106,15 @@ def cnn_config(settings: Settings) -> TrainConfig:
         batch_size=128,
         n_epochs=settings.n_mnist_epochs,
         schedule=log_schedule(settings.n_mnist_epochs, settings.n_mnist_record).tolist(),
-        seed=settings.seeds[0],
+        seed=settings.seeds[0] if seed is None else seed,
         record_weights=True,
     )
 
 
 def mnist_cnn(settings: Settings) -> CNNResults:
-    """Train (or load) the noisy CNN on ``n_mnist_train`` images, recorded on ``n_mnist_eval`` test
-    images (stratified subsets, seed ``settings.seed``), and estimate its last two hidden layers.
+    """Train (or load) the noisy CNN once per training seed on ``n_mnist_train`` images, recorded on
+    ``n_mnist_eval`` test images (stratified subsets, seed ``settings.seed``), and estimate its
+    last two hidden layers.
 
     Returns
     -------
@@ -102,28 +126,31 @@ def mnist_cnn(settings: Settings) -> CNNResults:
     mnist_eval = data.subset(
         data.load_mnist(False), settings.n_mnist_eval, seed=settings.seed, stratified=True
     )
-    cnn = train_and_record(
-        cnn_config(settings),
-        train=(mnist_train.x, mnist_train.y),
-        eval=(mnist_eval.x, mnist_eval.y),
-        device=settings.device,
-    )
+    runs = {
+        seed: train_and_record(
+            cnn_config(settings, seed=seed),
+            train=(mnist_train.x, mnist_train.y),
+            eval=(mnist_eval.x, mnist_eval.y),
+            device=settings.device,
+        )
+        for seed in settings.seeds
+    }
     layers = list(CNN_LAYERS)
-    sp = sp_information(cnn, layers=layers, **sp_options(settings))
-    geo = geometry_frame(cnn, layers=layers)
-    table = compression_vs_clustering(sp, geo).droplevel("seed")
-    acc = float(cnn.history["eval_acc"].iloc[-1])
+    sp = [sp_information(cnn, layers=layers, **sp_options(settings)) for cnn in runs.values()]
+    geo = [geometry_frame(cnn, layers=layers) for cnn in runs.values()]
+    table = compression_vs_clustering(pd.concat(sp, ignore_index=True), pd.concat(geo, ignore_index=True))
+    acc = {seed: float(cnn.history["eval_acc"].iloc[-1]) for seed, cnn in runs.items()}
     ceiling = float(np.log2(min(settings.sp_inputs, len(mnist_eval))))
-    return CNNResults(cnn, layers, sp, geo, table, acc, ceiling)
+    return CNNResults(runs, layers, sp[0], geo[0], table, acc, ceiling)
 
 
 def describe_cnn(cnn: CNNResults, settings: Settings) -> str:
     """Two lines for the page: the CNN's recorded epochs (its cost noted with
-    :meth:`Settings.note_runs`) and its final test accuracy."""
+    :meth:`Settings.note_runs`) and its final test accuracy (mean over the seeds)."""
     run = cnn.run
     return (
         f"noisy CNN: {len(run.epochs)} recorded epochs {run.epochs.tolist()}; "
-        + settings.note_runs([run])
+        + settings.note_runs(list(cnn.seed_runs.values()))
         + f"\ntest accuracy (noise on) after {settings.n_mnist_epochs} epochs: {cnn.acc:.3f}"
     )
 
@@ -163,3 +190,24 @@ def cosine_similarities(
     gap = pd.DataFrame({f"epoch {e}": {layer: blocks[(layer, e)].gap for layer in layers} for e in epochs})
     gap.index.name = "within - between"
     return Cosine(blocks, gap)
+
+
+def cosine_gaps(
+    runs: Mapping[int, RecordedRun], layers: Sequence[str], *, seed: int, n_per_class: int = 20
+) -> pd.DataFrame:
+    """Per training seed and layer, the within-minus-between cosine similarity at the first and the
+    last recorded epoch (as :func:`cosine_similarities`: centred, ``n_per_class`` inputs per class).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``(seed, layer)``, columns ``first`` and ``last``.
+    """
+    rows = {}
+    for train_seed, run in runs.items():
+        gap = cosine_similarities(run, layers, seed=seed, n_per_class=n_per_class).gap
+        for layer in layers:
+            rows[(train_seed, layer)] = {"first": gap.loc[layer].iloc[0], "last": gap.loc[layer].iloc[-1]}
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index = pd.MultiIndex.from_tuples(frame.index, names=["seed", "layer"])
+    return frame

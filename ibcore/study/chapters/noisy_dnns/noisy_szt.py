@@ -1,12 +1,14 @@
 """The noisy SZT nets of chapter 2: training, sample propagation, clustering, the deterministic twin.
 
-:func:`train_szt` trains (or loads) one noisy 12-10-7-5-4-3-2 tanh net per beta of the sweep and
-one with the orthonormality penalty (:func:`noisy_config` is their configuration);
-:func:`sample_propagation` estimates I(X;T_l) of their hidden layers (:func:`sp_options` are its
-settings, shared with the MNIST part); :func:`clustering` sets the class-distance ratio next to
-the falls of I(X;T_l); :func:`twin_binning` bins the first beta's deterministic twin.
-:func:`snapshot_epochs` and :func:`layer_snapshot` pick what the page plots, and the ``*_COLUMNS``
-lists the columns of its SZT tables.
+:func:`train_szt` trains (or loads), for every training seed of the profile, one noisy
+12-10-7-5-4-3-2 tanh net per beta of the sweep and one with the orthonormality penalty
+(:func:`noisy_config` is their configuration); :func:`sample_propagation` estimates I(X;T_l) of
+their hidden layers (:func:`sp_options` are its settings, shared with the MNIST part);
+:func:`clustering` sets the class-distance ratio next to the falls of I(X;T_l); :func:`twin_binning`
+bins the first beta's deterministic twins. The page's figures show the first seed; the tables with
+a ``seed`` level (``seed_table``, ``seed_track``) hold every seed, for the claims' intervals over
+seeds. :func:`snapshot_epochs` and :func:`layer_snapshot` pick what the page plots, and the
+``*_COLUMNS`` lists the columns of its SZT tables.
 """
 
 from __future__ import annotations
@@ -85,16 +87,34 @@ ORTHO_COLUMNS = ["peak epoch", "peak", "bottom epoch", "dip", "dip stderr", "mea
 
 @dataclass
 class SZTRuns:
-    """The noisy SZT runs of :func:`train_szt`."""
+    """The noisy SZT runs of :func:`train_szt`: per training seed, the sweep and the orthonormal run.
+
+    The page's figures show the first seed (:attr:`runs`, :attr:`ortho`); the claims read every seed.
+    """
 
     szt: data.Dataset
     """All 4096 SZT inputs (the runs are recorded on them)."""
     train: data.Dataset
     """The training split."""
-    runs: dict[float, RecordedRun]
-    """One run per beta of the sweep, in the sweep's order."""
-    ortho: RecordedRun
-    """The run at the first beta with the orthonormality penalty."""
+    seed_runs: dict[int, dict[float, RecordedRun]]
+    """Per training seed (in the order of ``settings.seeds``): one run per beta, in the sweep's order."""
+    seed_ortho: dict[int, RecordedRun]
+    """Per training seed: the run at the first beta with the orthonormality penalty."""
+
+    @property
+    def seeds(self) -> list[int]:
+        """The training seeds, the first one first."""
+        return list(self.seed_runs)
+
+    @property
+    def runs(self) -> dict[float, RecordedRun]:
+        """The first seed's run per beta of the sweep (the page's figures)."""
+        return self.seed_runs[self.seeds[0]]
+
+    @property
+    def ortho(self) -> RecordedRun:
+        """The first seed's run with the orthonormality penalty."""
+        return self.seed_ortho[self.seeds[0]]
 
     @property
     def beta0(self) -> float:
@@ -108,22 +128,27 @@ class SZTRuns:
 
     @property
     def acc(self) -> dict[float, float]:
-        """Final accuracy on all inputs per beta."""
-        return {beta: float(r.history["eval_acc"].iloc[-1]) for beta, r in self.runs.items()}
+        """Final accuracy on all inputs per beta, mean over the seeds."""
+        return {
+            beta: float(
+                np.mean([runs[beta].history["eval_acc"].iloc[-1] for runs in self.seed_runs.values()])
+            )
+            for beta in self.runs
+        }
 
     @property
     def all_runs(self) -> list[RecordedRun]:
-        """The sweep's runs and then the orthonormal one."""
-        return [*self.runs.values(), self.ortho]
+        """Per seed, the sweep's runs and then the orthonormal one."""
+        return [r for seed in self.seeds for r in (*self.seed_runs[seed].values(), self.seed_ortho[seed])]
 
 
-def noisy_config(settings: Settings, beta: float, **changes: Any) -> TrainConfig:
+def noisy_config(settings: Settings, beta: float, *, seed: int | None = None, **changes: Any) -> TrainConfig:
     """The training configuration of the noisy SZT net at noise std ``beta``.
 
     The 12-10-7-5-4-3-2 tanh MLP with ``noise_std=beta``, Adam at ``settings.lr``, batch 256,
-    ``settings.n_epochs`` epochs with ``settings.n_record`` log-spaced recorded epochs, seed
-    ``settings.seeds[0]``, weights recorded; ``changes`` replace further fields (e.g.
-    ``orthonormal_penalty=``).
+    ``settings.n_epochs`` epochs with ``settings.n_record`` log-spaced recorded epochs, training
+    seed ``seed`` (default ``settings.seeds[0]``), weights recorded; ``changes`` replace further
+    fields (e.g. ``orthonormal_penalty=``).
 
     Returns
     -------
@@ -136,18 +161,20 @@ def noisy_config(settings: Settings, beta: float, **changes: Any) -> TrainConfig
         batch_size=256,
         n_epochs=settings.n_epochs,
         schedule=log_schedule(settings.n_epochs, settings.n_record).tolist(),
-        seed=settings.seeds[0],
+        seed=settings.seeds[0] if seed is None else seed,
         record_weights=True,
     )
     return dataclasses.replace(base, model={**base.model, "noise_std": beta}, **changes)
 
 
 def train_szt(settings: Settings) -> SZTRuns:
-    """Train (or load from the run cache) one noisy SZT net per beta and one with the penalty.
+    """Train (or load from the run cache) per training seed one noisy SZT net per beta and one with
+    the penalty.
 
     The SZT data split of chapter 0 (``settings.train_fraction``, seed ``settings.seed``); every
-    run is recorded on all 4096 inputs. The runs of ``settings.betas`` are trained in order, then
-    the run at the first beta with ``orthonormal_penalty=settings.ortho_penalty``.
+    run is recorded on all 4096 inputs. For each seed of ``settings.seeds``, the runs of
+    ``settings.betas`` are trained in order, then the run at the first beta with
+    ``orthonormal_penalty=settings.ortho_penalty``.
 
     Returns
     -------
@@ -159,21 +186,29 @@ def train_szt(settings: Settings) -> SZTRuns:
     def fit(config: TrainConfig) -> RecordedRun:
         return train_and_record(config, train=(train.x, train.y), eval=(szt.x, szt.y), device=settings.device)
 
-    runs = {beta: fit(noisy_config(settings, beta)) for beta in settings.betas}
-    ortho = fit(noisy_config(settings, settings.betas[0], orthonormal_penalty=settings.ortho_penalty))
-    return SZTRuns(szt=szt, train=train, runs=runs, ortho=ortho)
+    seed_runs: dict[int, dict[float, RecordedRun]] = {}
+    seed_ortho: dict[int, RecordedRun] = {}
+    for seed in settings.seeds:
+        seed_runs[seed] = {beta: fit(noisy_config(settings, beta, seed=seed)) for beta in settings.betas}
+        seed_ortho[seed] = fit(
+            noisy_config(settings, settings.betas[0], seed=seed, orthonormal_penalty=settings.ortho_penalty)
+        )
+    return SZTRuns(szt=szt, train=train, seed_runs=seed_runs, seed_ortho=seed_ortho)
 
 
 def describe_runs(szt_runs: SZTRuns, settings: Settings) -> str:
     """Two lines for the page: the runs and their recorded epochs (recording their cost with
-    :meth:`Settings.note_runs`), and the final accuracies."""
+    :meth:`Settings.note_runs`), and the final accuracies (mean over the seeds)."""
     all_runs, ortho = szt_runs.all_runs, szt_runs.ortho
     acc = {b: round(a, 3) for b, a in szt_runs.acc.items()}
+    n_seeds = len(szt_runs.seeds)
+    per_seed = f" ({n_seeds} seeds)" if n_seeds > 1 else ""
+    ortho_acc = np.mean([r.history["eval_acc"].iloc[-1] for r in szt_runs.seed_ortho.values()])
     return (
-        f"{len(all_runs)} runs, {len(ortho.epochs)} recorded epochs each {ortho.epochs.tolist()}; "
+        f"{len(all_runs)} runs{per_seed}, {len(ortho.epochs)} recorded epochs each {ortho.epochs.tolist()}; "
         + settings.note_runs(all_runs)
         + f"\nfinal accuracy on all 4096 inputs: {acc} "
-        + f"orthonormal (beta={szt_runs.beta0}): {ortho.history['eval_acc'].iloc[-1]:.3f}"
+        + f"orthonormal (beta={szt_runs.beta0}): {ortho_acc:.3f}"
     )
 
 
@@ -196,12 +231,23 @@ def sp_options(settings: Settings) -> dict[str, Any]:
 class Propagation:
     """I(X;T_l) by sample propagation (:func:`sample_propagation`), frames of ``sp_information``."""
 
-    by_beta: dict[float, pd.DataFrame]
-    """Per beta of the sweep: every hidden layer at every recorded epoch (nats, with ``stderr``)."""
-    ortho: pd.DataFrame
-    """The same for the orthonormal run."""
+    seed_by_beta: dict[int, dict[float, pd.DataFrame]]
+    """Per training seed, per beta of the sweep: every hidden layer at every recorded epoch (nats,
+    with ``stderr``)."""
+    seed_ortho: dict[int, pd.DataFrame]
+    """Per training seed: the same for the orthonormal run."""
     ceiling: float
     """log2 of the number of inputs X is uniform on: the largest possible value, bits."""
+
+    @property
+    def by_beta(self) -> dict[float, pd.DataFrame]:
+        """The first seed's frames per beta (the page's figures)."""
+        return next(iter(self.seed_by_beta.values()))
+
+    @property
+    def ortho(self) -> pd.DataFrame:
+        """The first seed's frame of the orthonormal run."""
+        return next(iter(self.seed_ortho.values()))
 
 
 def sample_propagation(settings: Settings, szt_runs: SZTRuns) -> Propagation:
@@ -210,50 +256,81 @@ def sample_propagation(settings: Settings, szt_runs: SZTRuns) -> Propagation:
     Returns
     -------
     Propagation
-        The sweep's runs in order, then the orthonormal run, with :func:`sp_options`.
+        Per seed, the sweep's runs in order, then the orthonormal run, with :func:`sp_options`.
     """
     opts = sp_options(settings)
-    by_beta = {beta: sp_information(r, **opts) for beta, r in szt_runs.runs.items()}
-    ortho = sp_information(szt_runs.ortho, **opts)
-    return Propagation(by_beta, ortho, float(np.log2(min(settings.sp_inputs, len(szt_runs.szt)))))
+    seed_by_beta = {
+        seed: {beta: sp_information(r, **opts) for beta, r in runs.items()}
+        for seed, runs in szt_runs.seed_runs.items()
+    }
+    seed_ortho = {seed: sp_information(r, **opts) for seed, r in szt_runs.seed_ortho.items()}
+    return Propagation(seed_by_beta, seed_ortho, float(np.log2(min(settings.sp_inputs, len(szt_runs.szt)))))
 
 
 @dataclass
 class Clustering:
-    """The class-distance ratio of the noisy representations and the compression table."""
+    """The class-distance ratio of the noisy representations and the compression tables."""
 
     geo_idx: torch.Tensor
     """The ``geometry_inputs`` inputs the ratio is computed on."""
     geo: dict[float, pd.DataFrame]
-    """Per beta: :func:`~ibcore.analysis.geometry.geometry_frame` of the run on those inputs."""
+    """Per beta: :func:`~ibcore.analysis.geometry.geometry_frame` of the first seed's run on those
+    inputs (the page's figures)."""
     geo_ortho: pd.DataFrame
-    """The same for the orthonormal run."""
-    table: pd.DataFrame
-    """:func:`~ibcore.analysis.clustering.compression_vs_clustering` per (beta, layer)."""
-    ortho_table: pd.DataFrame
-    """The same for the orthonormal run, per layer."""
+    """The same for the first seed's orthonormal run."""
+    seed_table: pd.DataFrame
+    """:func:`~ibcore.analysis.clustering.compression_vs_clustering` per (beta, seed, layer)."""
+    seed_ortho_table: pd.DataFrame
+    """The same for the orthonormal runs, per (seed, layer)."""
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The first seed's compression table, per (beta, layer) (the page's table)."""
+        first = self.seed_table.index.get_level_values("seed")[0]
+        return self.seed_table.xs(first, level="seed")
+
+    @property
+    def ortho_table(self) -> pd.DataFrame:
+        """The first seed's table of the orthonormal run, per layer."""
+        first = self.seed_ortho_table.index.get_level_values("seed")[0]
+        return self.seed_ortho_table.xs(first, level="seed")
 
 
 def clustering(settings: Settings, szt_runs: SZTRuns, prop: Propagation) -> Clustering:
     """How tight the classes are at each recorded epoch, and what that did while I(X;T) fell.
 
     The within/between-class distance ratio of every layer on a subsample of ``geometry_inputs``
-    inputs (seed ``settings.seed``), and, per layer, the largest fall of the sample-propagation
-    I(X;T_l) next to the ratio's change during it.
+    inputs (seed ``settings.seed``), and, per seed and layer, the largest fall of the
+    sample-propagation I(X;T_l) next to the ratio's change during it.
 
     Returns
     -------
     Clustering
     """
     geo_idx = input_subsample(len(szt_runs.szt), settings.geometry_inputs, seed=settings.seed)
-    geo = {beta: geometry_frame(subsample_run(r, geo_idx)) for beta, r in szt_runs.runs.items()}
-    geo_ortho = geometry_frame(subsample_run(szt_runs.ortho, geo_idx))
-    table = pd.concat(
-        {beta: compression_vs_clustering(prop.by_beta[beta], geo[beta]) for beta in szt_runs.runs},
+    seeds = szt_runs.seeds
+    geo = {
+        seed: {
+            beta: geometry_frame(subsample_run(r, geo_idx)) for beta, r in szt_runs.seed_runs[seed].items()
+        }
+        for seed in seeds
+    }
+    geo_ortho = {seed: geometry_frame(subsample_run(szt_runs.seed_ortho[seed], geo_idx)) for seed in seeds}
+
+    def table(info: list[pd.DataFrame], ratio: list[pd.DataFrame]) -> pd.DataFrame:
+        return compression_vs_clustering(
+            pd.concat(info, ignore_index=True), pd.concat(ratio, ignore_index=True)
+        )
+
+    seed_table = pd.concat(
+        {
+            beta: table([prop.seed_by_beta[s][beta] for s in seeds], [geo[s][beta] for s in seeds])
+            for beta in szt_runs.runs
+        },
         names=["beta"],
-    ).droplevel("seed")
-    ortho_table = compression_vs_clustering(prop.ortho, geo_ortho).droplevel("seed")
-    return Clustering(geo_idx, geo, geo_ortho, table, ortho_table)
+    )
+    seed_ortho_table = table([prop.seed_ortho[s] for s in seeds], [geo_ortho[s] for s in seeds])
+    return Clustering(geo_idx, geo[seeds[0]], geo_ortho[seeds[0]], seed_table, seed_ortho_table)
 
 
 def snapshot_epochs(table: pd.DataFrame, beta: float, layer: str, n_epochs: int) -> list[int]:
@@ -273,29 +350,39 @@ def layer_snapshot(run: RecordedRun, layer: str, epoch: int, index: Any) -> tupl
 
 @dataclass
 class Twin:
-    """The deterministic twin of the first beta's run (:func:`twin_binning`)."""
+    """The deterministic twin of the first beta's runs (:func:`twin_binning`)."""
 
     run: RecordedRun
-    """The twin: the noisy net's weights with the noise switched off."""
+    """The first seed's twin: the noisy net's weights with the noise switched off."""
     binned: pd.DataFrame
     """Its binned I(X;T) per hidden layer and epoch (nats)."""
     geo: pd.DataFrame
     """Its distance ratio on the clustering subsample."""
-    track: pd.DataFrame
-    """:func:`~ibcore.analysis.clustering.compression_vs_clustering` of the two, per layer."""
+    seed_track: pd.DataFrame
+    """:func:`~ibcore.analysis.clustering.compression_vs_clustering` of the two, per (seed, layer),
+    for the twin of every seed."""
+
+    @property
+    def track(self) -> pd.DataFrame:
+        """The first seed's rows of :attr:`seed_track`, per layer (the page's table)."""
+        return self.seed_track.xs(self.run.seed, level="seed")
 
 
 def twin_binning(settings: Settings, szt_runs: SZTRuns, clus: Clustering) -> Twin:
-    """Binned I(X;T) of the first beta's deterministic twin (``n_bins`` per unit on [-1, 1], all
-    inputs) and its distance ratio on :attr:`Clustering.geo_idx`.
+    """Binned I(X;T) of the first beta's deterministic twin of every seed (``n_bins`` per unit on
+    [-1, 1], all inputs) and its distance ratio on :attr:`Clustering.geo_idx`.
 
     Returns
     -------
     Twin
+        The first seed's twin, binned curves and ratio, and every seed's compression table.
     """
-    twin = deterministic_twin(szt_runs.runs[szt_runs.beta0])
-    binned = information_plane(
-        twin, Binning(n_bins=settings.n_bins, value_range=(-1.0, 1.0)), layers=szt_runs.hidden, progress=False
-    )
-    geo = geometry_frame(subsample_run(twin, clus.geo_idx), layers=szt_runs.hidden)
-    return Twin(twin, binned, geo, compression_vs_clustering(binned, geo).droplevel("seed"))
+    est = Binning(n_bins=settings.n_bins, value_range=(-1.0, 1.0))
+    twins, binned, geo = [], [], []
+    for runs in szt_runs.seed_runs.values():
+        twin = deterministic_twin(runs[szt_runs.beta0])
+        twins.append(twin)
+        binned.append(information_plane(twin, est, layers=szt_runs.hidden, progress=False))
+        geo.append(geometry_frame(subsample_run(twin, clus.geo_idx), layers=szt_runs.hidden))
+    track = compression_vs_clustering(pd.concat(binned, ignore_index=True), pd.concat(geo, ignore_index=True))
+    return Twin(twins[0], binned[0], geo[0], track)

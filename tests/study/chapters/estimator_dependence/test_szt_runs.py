@@ -12,6 +12,7 @@ import pytest
 
 from ibcore.study.chapters.estimator_dependence.estimator_checks import GEOMETRY_ESTIMATORS
 from ibcore.study.chapters.estimator_dependence.mnist import MNIST_ESTIMATORS, mnist_estimators
+from ibcore.study.chapters.estimator_dependence.records import SAXE_USED
 from ibcore.study.chapters.estimator_dependence.szt_runs import (
     ORDER,
     SZTRuns,
@@ -20,7 +21,6 @@ from ibcore.study.chapters.estimator_dependence.szt_runs import (
     runs_report,
     szt_estimators,
 )
-from ibcore.study.chapters.estimator_dependence.verdicts import SAXE_USED
 
 # --- the estimators and the epochs they read ------------------------------------------------------
 

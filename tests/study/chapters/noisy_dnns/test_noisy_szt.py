@@ -10,7 +10,7 @@ import math
 
 import pandas as pd
 
-from ibcore.study.chapters.noisy_dnns import noisy_cnn, noisy_szt, scoring
+from ibcore.study.chapters.noisy_dnns import noisy_cnn, noisy_szt, records
 from ibcore.training import TrainConfig, log_schedule
 
 from . import fakes
@@ -60,4 +60,19 @@ def test_configs_are_the_pages_run_keys():
     assert noisy_cnn.cnn_config(s).to_dict() == cnn.to_dict()
     # the profile's sizes count
     assert noisy_cnn.cnn_config(s).to_dict() != noisy_cnn.cnn_config(fakes.settings()).to_dict()
-    assert math.isclose(scoring.DIP_MIN, 0.1) and noisy_cnn.CNN_LAYERS == ["layer3", "layer4"]
+    assert math.isclose(records.DIP_MIN, 0.1) and noisy_cnn.CNN_LAYERS == ["layer3", "layer4"]
+
+
+def test_further_seeds_change_only_the_seed():
+    """The first seed's configurations are the cached ones; every further seed differs in its seed only."""
+    s = fakes.settings("paper")
+    assert s.seeds == [0, 1, 2, 3, 4]
+    for make in (
+        lambda seed=None: noisy_szt.noisy_config(s, 0.005, seed=seed),
+        lambda seed=None: noisy_cnn.cnn_config(s, seed=seed),
+    ):
+        first, third = make().to_dict(), make(seed=2).to_dict()
+        assert make(seed=0).to_dict() == first and first["seed"] == 0 and third["seed"] == 2
+        assert {k: v for k, v in third.items() if k != "seed"} == {
+            k: v for k, v in first.items() if k != "seed"
+        }

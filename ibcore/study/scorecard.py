@@ -112,9 +112,10 @@ def record_evaluation(notebook: str, evaluation: Evaluation) -> pd.DataFrame:
         raise TypeError(f"evaluation must be a claims.Evaluation, got {type(evaluation).__name__}")
     if not isinstance(notebook, str) or not notebook:
         raise TypeError(f"notebook must be a non-empty string, got {notebook!r}")
-    row = {**evaluation.to_dict(), "notebook": notebook, "commit": commit()}
+    record = evaluation.to_dict()
+    row = {**record, "notebook": notebook, "commit": commit()}
     row["interval"] = evaluation.statistic_text
-    row["intervals"] = evaluation.to_dict()["interval"]
+    row["intervals"] = record["interval"]
     path = _dir(evaluation.profile) / f"{notebook}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     rows = json.loads(path.read_text()) if path.exists() else []

@@ -16,7 +16,7 @@ from typing import Any
 
 from ibcore.study.claims._checks import check_text
 from ibcore.study.claims.intervals import Interval
-from ibcore.study.claims.rules import Each, Rule
+from ibcore.study.claims.rules import Rule
 
 __all__ = [
     "PAPER_KEYS",
@@ -188,11 +188,7 @@ class Evaluation:
     def to_dict(self) -> dict[str, Any]:
         """A flat, JSON-ready record: intervals (``None`` bounds where unbounded), deviations as text."""
         stat = self.statistic if isinstance(self.statistic, tuple) else (self.statistic,)
-        rule = self.claim.rule
-        if isinstance(rule, Each):
-            item_outcomes = rule.outcomes(stat)
-        else:
-            item_outcomes = [rule.decide_one(s) for s in stat]
+        item_outcomes = self.claim.rule.outcomes(stat)
         return {
             "key": self.claim.key,
             "paper": self.claim.paper,
@@ -278,12 +274,8 @@ def evaluate(
         verdict = {"met": "reproduced", "partly": "partly", "not met": "not reproduced"}[outcome]
         reason = claim.rule.describe()
         if outcome == "partly" and items:
-            each = claim.rule.outcomes(stat) if isinstance(claim.rule, Each) else None
-            passed = [
-                i
-                for j, (i, s) in enumerate(zip(items, stat, strict=True))
-                if (each[j] if each is not None else claim.rule.decide_one(s)) == "met"
-            ]
+            outcomes = claim.rule.outcomes(stat)
+            passed = [i for i, o in zip(items, outcomes, strict=True) if o == "met"]
             reason = f"met by {len(passed)} of {len(stat)}: {', '.join(passed)}; " + reason
     if seeds is not None and (isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1):
         raise ValueError(f"seeds must be an integer >= 1 or None, got {seeds!r}")

@@ -46,13 +46,17 @@ class Rule:
     def describe(self) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def decide(self, statistic: Interval | Sequence[Interval]) -> str:
-        if isinstance(statistic, Interval):
-            return self.decide_one(statistic)
+    def outcomes(self, statistic: Sequence[Interval]) -> list[str]:
+        """The outcome of each item's interval, in order (what :meth:`decide` summarises)."""
         items = list(statistic)
         if not items or not all(isinstance(i, Interval) for i in items):
             raise TypeError("a rule decides an Interval or a non-empty sequence of Intervals")
-        return _summarise([self.decide_one(i) for i in items])
+        return [self.decide_one(i) for i in items]
+
+    def decide(self, statistic: Interval | Sequence[Interval]) -> str:
+        if isinstance(statistic, Interval):
+            return self.decide_one(statistic)
+        return _summarise(self.outcomes(statistic))
 
 
 def _summarise(outcomes: list[str]) -> str:
@@ -153,11 +157,6 @@ class Each(Rule):
         if len(items) != len(self.rules) or not all(isinstance(i, Interval) for i in items):
             raise ValueError(f"rule {self.name!r} needs {len(self.rules)} Intervals, got {len(items)}")
         return [r.decide_one(i) for r, i in zip(self.rules, items, strict=True)]
-
-    def decide(self, statistic: Interval | Sequence[Interval]) -> str:
-        if isinstance(statistic, Interval):
-            return self.decide_one(statistic)
-        return _summarise(self.outcomes(statistic))
 
     def describe(self) -> str:
         return f"{self.name}: " + "; ".join(r.describe() for r in self.rules) + f" ({self.reason})"

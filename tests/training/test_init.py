@@ -29,6 +29,38 @@ def test_saxe_init_statistics():
     assert float(out.bias.detach().abs().max()) == 0.0
 
 
+def test_idnns_init_statistics_every_layer_by_fan_in():
+    torch.manual_seed(0)
+    net = initialize(MLP([300, 400, 500]), "idnns")
+    for name, fan_in in (("layer1.linear", 300), ("output.pre.linear", 400)):
+        lin = net.get_submodule(name)
+        w = lin.weight.detach()
+        std = 1 / math.sqrt(fan_in)
+        assert float(w.abs().max()) <= 2 * std + 1e-7
+        # 1.2e5+ entries: the sd of a normal truncated at 2 sd is 0.8796 sd, within 1 %
+        assert float(w.std()) == pytest.approx(0.8796 * std, rel=0.01)
+        assert float(lin.bias.detach().abs().max()) == 0.0
+
+
+def test_glorot_init_every_layer_uniform():
+    torch.manual_seed(0)
+    net = initialize(MLP([300, 400, 500]), "glorot")
+    for name, (m, n) in (("layer1.linear", (300, 400)), ("output.pre.linear", (400, 500))):
+        lin = net.get_submodule(name)
+        w = lin.weight.detach()
+        bound = math.sqrt(6 / (m + n))
+        assert float(w.abs().max()) <= bound
+        # uniform on +-bound has sd bound / sqrt(3); 1.2e5+ entries put the sample sd within 1 %
+        assert float(w.std()) == pytest.approx(bound / math.sqrt(3), rel=0.01)
+        assert float(lin.bias.detach().abs().max()) == 0.0
+
+
+def test_every_scheme_is_described():
+    from ibcore.training.init import DESCRIPTIONS, INITS
+
+    assert set(DESCRIPTIONS) == set(INITS)
+
+
 def test_torch_init_changes_nothing():
     torch.manual_seed(1)
     net = MLP([12, 10, 2])
@@ -39,7 +71,7 @@ def test_torch_init_changes_nothing():
 
 def test_init_errors():
     with pytest.raises(ValueError, match="init"):
-        initialize(MLP([4, 3, 2]), "glorot")
+        initialize(MLP([4, 3, 2]), "xavier")
     with pytest.raises(ValueError, match="ibcore MLP"):
         initialize(torch.nn.Linear(3, 2), "saxe")
     with pytest.raises(ValueError, match="init"):

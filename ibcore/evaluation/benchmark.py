@@ -50,6 +50,7 @@ __all__ = [
     "renyi_subsample",
     "saxe_kde",
     "synthetic_layer",
+    "szt_config",
     "szt_run",
     "timed",
 ]
@@ -216,20 +217,17 @@ def synthetic_layer(n: int, d: int, n_epochs: int, *, seed: int = 0) -> tuple[to
     return acts, (x.sum(1) > 6).long()
 
 
-def szt_run(n_epochs: int, *, seed: int = 0, device: Any = None, progress: bool = False) -> Any:
-    """A recorded run of chapter 0's network: the SZT 12-10-7-5-4-3-2 tanh MLP, Adam 4e-4, batch 256.
+def szt_config(n_epochs: int) -> Any:
+    """The :class:`~ibcore.training.TrainConfig` of chapter 0's network for ``n_epochs``.
 
-    The configuration and split of ``notebooks/00_information_plane.ipynb`` (85 % of the 4096
-    inputs for training, split seed 0; all 4096 recorded at the Saxe schedule), so a run that
-    chapter 0 trained comes from the run cache. ``n_epochs`` = 10^4 gives chapter 0's run of
-    212 recorded epochs.
+    The SZT 12-10-7-5-4-3-2 tanh MLP with ravidziv/IDNNs' initialisation (``init="idnns"``), Adam
+    4e-4, batch 256, recorded at the Saxe schedule: the configuration of
+    ``notebooks/00_information_plane.ipynb`` (a test checks the two agree), so the run cache serves
+    runs chapter 0 trained.
     """
-    from ibcore import data
-    from ibcore.training import TrainConfig, train_seeds
+    from ibcore.training import TrainConfig
 
-    szt = data.load_szt()
-    train, _ = data.train_test_split(szt, test_fraction=1 - 0.85, seed=0)
-    config = TrainConfig(
+    return TrainConfig(
         model={
             "kind": "mlp",
             "widths": [12, 10, 7, 5, 4, 3, 2],
@@ -241,7 +239,23 @@ def szt_run(n_epochs: int, *, seed: int = 0, device: Any = None, progress: bool 
         batch_size=256,
         n_epochs=n_epochs,
         schedule="saxe",
+        init="idnns",
     )
+
+
+def szt_run(n_epochs: int, *, seed: int = 0, device: Any = None, progress: bool = False) -> Any:
+    """A recorded run of chapter 0's network (:func:`szt_config`).
+
+    The split of ``notebooks/00_information_plane.ipynb`` (85 % of the 4096 inputs for training,
+    split seed 0; all 4096 recorded), so a run that chapter 0 trained comes from the run cache.
+    ``n_epochs`` = 10^4 gives chapter 0's run of 212 recorded epochs.
+    """
+    from ibcore import data
+    from ibcore.training import train_seeds
+
+    szt = data.load_szt()
+    train, _ = data.train_test_split(szt, test_fraction=1 - 0.85, seed=0)
+    config = szt_config(n_epochs)
     return train_seeds(
         config, [seed], train=(train.x, train.y), eval=(szt.x, szt.y), device=device, progress=progress
     )[0]

@@ -1,4 +1,5 @@
-"""The small conv-nets of the lossy-compression study: :class:`MNISTCNN` and :class:`CIFAR10ConvNet`."""
+"""The small conv-nets of the lossy-compression study (:class:`MNISTCNN`, :class:`CIFAR10ConvNet`) and
+Goldfeld et al.'s MNIST CNN as Geiger's review describes it (:class:`GoldfeldMNISTCNN`)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from ibcore.models.layers import (
 )
 from ibcore.models.mlp import LayeredNet
 
-__all__ = ["ConvNet", "MNISTCNN", "CIFAR10ConvNet"]
+__all__ = ["ConvNet", "MNISTCNN", "CIFAR10ConvNet", "GoldfeldMNISTCNN"]
 
 
 class ConvNet(LayeredNet):
@@ -241,3 +242,119 @@ class CIFAR10ConvNet(ConvNet):
             noise_in_eval=noise_in_eval,
             noise_mode=noise_mode,
         )
+
+
+class GoldfeldMNISTCNN(ConvNet):
+    """Goldfeld et al.'s noisy MNIST CNN as Geiger's review describes it: two conv, two dense layers.
+
+    ``layer1``, ``layer2``: [noise] -> Conv2d(``kernel``, no padding) -> MaxPool2d(2) -> act with
+    ``channels`` channels (28 -> 13 -> 5 pixels for 3x3, 28 -> 12 -> 4 for 5x5); ``layer3``: flatten
+    -> [noise] -> Linear(-, ``dense[0]``) -> act; ``layer4``: [noise] -> Linear(``dense[0]``,
+    ``dense[1]``) -> act; ``output``: [noise] -> Linear(``dense[1]``, 10). Noise acts on each layer's
+    input, the image included, as in :class:`ConvNet` (so
+    :func:`ibcore.analysis.propagation.layer_maps` reads it like the other conv nets).
+
+    Parameters
+    ----------
+    noise_std : float, default 0.1
+        Additive Gaussian noise on every layer's input (on in eval too unless ``noise_in_eval=False``).
+    activation : str, default "tanh"
+    output_activation : None or str, default None
+    channels : tuple of 2 int, default (8, 16)
+        Ours: the review gives no channel counts.
+    kernel : int, default 3
+        Ours: the review gives no kernel size.
+    dense : tuple of 2 int, default (1583, 128)
+        Widths of the two fully connected layers (Geiger, Sec. III-A: "widths 1583 - 128").
+    n_classes : int, default 10
+    noise_in_eval : bool, default True
+    noise_mode : {"additive", "multiplicative"}, default "additive"
+
+    References
+    ----------
+    Geiger, "On Information Plane Analyses of Neural Network Classifiers - A Review", IEEE TNNLS
+    2021, Sec. III-A (the CNN of Goldfeld et al., ICML 2019: "two convolutional layers and two
+    fully connected layers with widths 1583 - 128 with tanh activation functions trained on MNIST
+    using noise regularization").
+    """
+
+    _kind = "goldfeld_mnist_cnn"
+
+    def __init__(  # noqa: PLR0913 - the spec's options
+        self,
+        *,
+        noise_std: float = 0.1,
+        activation: str = "tanh",
+        output_activation: str | None = None,
+        channels: tuple[int, ...] = (8, 16),
+        kernel: int = 3,
+        dense: tuple[int, ...] = (1583, 128),
+        n_classes: int = 10,
+        noise_in_eval: bool = True,
+        noise_mode: str = "additive",
+    ):
+        LayeredNet.__init__(self)
+        channels = tuple(check_int(c, "channels[i]", minimum=1) for c in channels)
+        if len(channels) != 2:
+            raise ValueError(f"channels must give the widths of the 2 conv layers, got {channels}")
+        dense = tuple(check_int(d, "dense[i]", minimum=1) for d in dense)
+        if len(dense) != 2:
+            raise ValueError(f"dense must give the widths of the 2 dense layers, got {dense}")
+        kernel = check_int(kernel, "kernel", minimum=1)
+        n_classes = check_int(n_classes, "n_classes", minimum=2)
+        check_choice(activation, "activation", ACTIVATIONS)
+        check_choice(output_activation, "output_activation", OUTPUT_ACTIVATIONS)
+        noise_std = check_positive(noise_std, "noise_std", allow_zero=True)
+        check_choice(noise_mode, "noise_mode", NOISE_MODES)
+        self._spec = drop_late_defaults(
+            {
+                "kind": self._kind,
+                "channels": list(channels),
+                "kernel": kernel,
+                "dense": list(dense),
+                "n_classes": n_classes,
+                "activation": activation,
+                "output_activation": output_activation,
+                "noise_std": noise_std,
+                "noise_in_eval": bool(noise_in_eval),
+                "noise_mode": noise_mode,
+            }
+        )
+        self.input_shape = (1, 28, 28)
+
+        def noise() -> GaussianNoise:
+            return GaussianNoise(noise_std, mode=noise_mode, in_eval=noise_in_eval)
+
+        side, c_in = 28, 1
+        for i, c in enumerate(channels, start=1):
+            self.add_module(
+                f"layer{i}",
+                nn.Sequential(
+                    OrderedDict(
+                        noise=noise(),
+                        conv=nn.Conv2d(c_in, c, kernel_size=kernel),
+                        pool=nn.MaxPool2d(2),
+                        act=make_activation(activation),
+                    )
+                ),
+            )
+            side = (side - kernel + 1) // 2
+            c_in = c
+        if side < 1:
+            raise ValueError(f"kernel {kernel} leaves no pixels after two conv + pool layers")
+        self.layer3 = nn.Sequential(
+            OrderedDict(
+                flatten=nn.Flatten(),
+                noise=noise(),
+                linear=nn.Linear(c_in * side * side, dense[0]),
+                act=make_activation(activation),
+            )
+        )
+        self.layer4 = nn.Sequential(
+            OrderedDict(noise=noise(), linear=nn.Linear(dense[0], dense[1]), act=make_activation(activation))
+        )
+        self.output = Head(
+            nn.Sequential(OrderedDict(noise=noise(), linear=nn.Linear(dense[1], n_classes))),
+            make_activation(output_activation, "output_activation"),
+        )
+        self.layer_names = ("layer1", "layer2", "layer3", "layer4", "output")

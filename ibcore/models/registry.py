@@ -16,7 +16,7 @@ from torch import nn
 
 from ibcore._validation import check_choice
 from ibcore.models._spec import drop_late_defaults
-from ibcore.models.conv import MNISTCNN, CIFAR10ConvNet
+from ibcore.models.conv import MNISTCNN, CIFAR10ConvNet, GoldfeldMNISTCNN
 from ibcore.models.layers import GaussianNoise
 from ibcore.models.mlp import MLP, LayeredNet
 
@@ -26,6 +26,7 @@ MODEL_KINDS: dict[str, type[LayeredNet]] = {
     "mlp": MLP,
     "mnist_cnn": MNISTCNN,
     "cifar10_convnet": CIFAR10ConvNet,
+    "goldfeld_mnist_cnn": GoldfeldMNISTCNN,
 }
 
 

@@ -23,6 +23,7 @@ The caller's global RNG state is left as it was.
 Modules, one idea each: ``recording`` (forward hooks), ``schedules`` (which epochs to record),
 ``config`` (:class:`TrainConfig`, :class:`RecordedRun`), ``cache`` (run keys and cache files),
 ``checks`` (data checks), ``penalties`` (the orthonormality penalty),
+``retraction`` (the Parseval retraction),
 ``engines`` (one network, or MLPs stacked) and ``loop`` (the training
 loop and the public drivers).
 """
@@ -42,6 +43,7 @@ from ibcore.training.layerwise import (
 from ibcore.training.loop import train_and_record, train_seeds
 from ibcore.training.penalties import orthonormality
 from ibcore.training.recording import ActivationRecorder, record_activations
+from ibcore.training.retraction import parseval_retraction
 from ibcore.training.schedules import SCHEDULES, log_schedule, resolve_schedule, saxe_schedule
 
 __all__ = [
@@ -56,6 +58,7 @@ __all__ = [
     "train_and_record",
     "train_seeds",
     "orthonormality",
+    "parseval_retraction",
     "LayerwiseResult",
     "train_layerwise",
     "train_readout",

@@ -40,7 +40,12 @@ _OPTIMIZER_OPTIONS = {
 }
 
 # Fields left out of TrainConfig.to_dict (and so of the cache key) while at these defaults.
-_OPTIONAL_DEFAULTS: dict[str, Any] = {"record_weights": False, "orthonormal_penalty": 0.0, "init": "torch"}
+_OPTIONAL_DEFAULTS: dict[str, Any] = {
+    "record_weights": False,
+    "orthonormal_penalty": 0.0,
+    "init": "torch",
+    "parseval_alpha": 0.0,
+}
 
 
 @dataclass
@@ -77,13 +82,21 @@ class TrainConfig:
         lambda >= 0 of the penalty ``lambda * sum_l ||W_l W_l^T - I||_F^2`` over the network's
         linear layers (:func:`ibcore.training.penalties.orthonormality`) added to the training loss;
         the recorded ``train_loss`` stays the cross-entropy alone.
-    init : {"torch", "saxe"}, default "torch"
+    init : {"torch", "saxe", "idnns", "glorot"}, default "torch"
         Weight initialisation of a spec-built MLP (:func:`ibcore.training.init.initialize`):
-        torch's default, or Saxe et al.'s (truncated normal of std 1/sqrt(width), zero biases).
+        torch's default or the scheme of an authors' code base, described in
+        :data:`ibcore.training.init.DESCRIPTIONS` ("saxe": artemyk/ibsgd's SZT model, "idnns":
+        ravidziv/IDNNs, "glorot": Keras' default, ibsgd's MNIST model).
+    parseval_alpha : float, default 0.0
+        alpha >= 0 of the Parseval retraction ``W <- W - alpha (W W^T W - W)`` applied to every
+        linear layer but the last after each optimiser step
+        (:func:`ibcore.training.retraction.parseval_retraction`; kgreenewald/smoothMI's
+        ``orthWeightUpdate``); 0 switches it off.
 
     Notes
     -----
-    ``record_weights``, ``orthonormal_penalty`` and ``init`` enter :meth:`to_dict` (and so the cache key)
+    ``record_weights``, ``orthonormal_penalty``, ``init`` and ``parseval_alpha`` enter :meth:`to_dict`
+    (and so the cache key)
     only when set away from their defaults, so the keys of runs that do not use them are those
     of ibcore versions without these options.
     """
@@ -102,6 +115,7 @@ class TrainConfig:
     record_weights: bool = False
     orthonormal_penalty: float = 0.0
     init: str = "torch"
+    parseval_alpha: float = 0.0
 
     def __post_init__(self) -> None:
         if self.model is not None:
@@ -140,13 +154,14 @@ class TrainConfig:
             self.orthonormal_penalty, "orthonormal_penalty", allow_zero=True
         )
         check_choice(self.init, "init", INITS)
+        self.parseval_alpha = check_positive(self.parseval_alpha, "parseval_alpha", allow_zero=True)
 
     def to_dict(self) -> dict[str, Any]:
         """A plain JSON-serializable dict (``TrainConfig.from_dict`` inverts it).
 
         Options added after the cache format was fixed (``record_weights``,
-        ``orthonormal_penalty``, ``init``) appear only when they differ from their defaults, so that the
-        cache keys of configurations that leave them alone do not change.
+        ``orthonormal_penalty``, ``init``, ``parseval_alpha``) appear only when they differ from their
+        defaults, so that the cache keys of configurations that leave them alone do not change.
         """
         d = json.loads(json.dumps(dataclasses.asdict(self)))
         for name, default in _OPTIONAL_DEFAULTS.items():

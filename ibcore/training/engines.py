@@ -21,6 +21,7 @@ from ibcore.models import MLP, make_activation
 from ibcore.training.config import OPTIMIZERS, TrainConfig
 from ibcore.training.penalties import linear_weights, orthonormality
 from ibcore.training.recording import record_activations
+from ibcore.training.retraction import parseval_retraction
 
 __all__ = ["SingleEngine", "StackedMLP"]
 
@@ -49,6 +50,8 @@ class SingleEngine:
         self.opt = _make_optimizer(cfg, self.model.parameters())
         self.dtype = dtype
         self.ortho = float(cfg.orthonormal_penalty)
+        self.parseval = float(cfg.parseval_alpha)
+        self.hidden_weights = linear_weights(self.model)[:-1]  # the retraction's: all but the output
 
     def train_epoch(
         self, x: torch.Tensor, y: torch.Tensor, perms: list[torch.Tensor], batch_size: int
@@ -69,6 +72,8 @@ class SingleEngine:
             opt.zero_grad(set_to_none=True)
             objective.backward()
             opt.step()
+            if self.parseval > 0:
+                parseval_retraction(self.hidden_weights, self.parseval)
             loss_sum += loss.detach() * idx.numel()
             correct += (logits.detach().argmax(-1) == yb).sum()
         n = x.shape[0]
@@ -143,6 +148,7 @@ class StackedMLP:
             self.layers_wb.append((w, b))
         self.opt = _make_optimizer(cfg, self.params)
         self.ortho = float(cfg.orthonormal_penalty)
+        self.parseval = float(cfg.parseval_alpha)
 
     def _forward(self, h: torch.Tensor, keep: bool = False) -> tuple[torch.Tensor, list[torch.Tensor]]:
         outs = []
@@ -179,6 +185,8 @@ class StackedMLP:
             self.opt.zero_grad(set_to_none=True)
             objective.backward()
             self.opt.step()
+            if self.parseval > 0:  # stored transposed: the retraction commutes with the transpose
+                parseval_retraction([w for w, _ in self.layers_wb[:-1]], self.parseval)
             loss_sum += per_seed.detach() * idx.shape[1]
             correct += (logits.detach().argmax(-1) == yb).sum(1)
         n = x.shape[0]

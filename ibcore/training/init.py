@@ -53,7 +53,9 @@ def _hidden_and_output_linears(model: nn.Module, init: str) -> tuple[list[nn.Lin
         hidden = [model.get_submodule(f"{name}.linear") for name in names[:-1]]
         out = model.get_submodule("output.pre.linear")
     except AttributeError:
-        raise ValueError(f"init={init!r} is defined for ibcore MLPs only, got {type(model).__name__}") from None
+        raise ValueError(
+            f"init={init!r} is defined for ibcore MLPs only, got {type(model).__name__}"
+        ) from None
     return hidden, out
 
 

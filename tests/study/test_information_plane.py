@@ -9,6 +9,7 @@ import pytest
 from ibcore.analysis.summary import LN2
 from ibcore.study import scorecard
 from ibcore.study.chapters import information_plane as chapter
+from ibcore.study.claims import deviations
 from ibcore.study.profiles import Settings
 from ibcore.training import TrainConfig
 
@@ -16,7 +17,13 @@ NB = "00_information_plane"
 
 
 def _settings(profile="default", n_epochs=10000, seeds=(0, 1)):
-    params = {"n_epochs": n_epochs, "seeds": list(seeds), "n_bins": 30, "train_fraction": 0.85}
+    params = {
+        "n_epochs": n_epochs,
+        "seeds": list(seeds),
+        "n_bins": 30,
+        "train_fraction": 0.85,
+        "small_fractions": [0.05, 0.45],
+    }
     return Settings(notebook=NB, profile=profile, params=params, seed=0, device="cpu")
 
 
@@ -67,8 +74,8 @@ def test_label_entropy_bits_refuses_bad_labels(bad):
         chapter.label_entropy_bits(bad)
 
 
-def test_train_config_is_the_cached_szt_network():
-    # the run cache is keyed by this config: a change here would retrain chapter 0
+def test_train_config_is_idnns_szt_network():
+    # the run cache is keyed by this config: a change here retrains chapter 0
     expected = TrainConfig(
         model={
             "kind": "mlp",
@@ -81,10 +88,20 @@ def test_train_config_is_the_cached_szt_network():
         batch_size=256,
         n_epochs=30,
         schedule="saxe",
+        init="idnns",
     )
     assert chapter.train_config(30) == expected
     assert chapter.train_config(30).to_dict()["model"]["widths"] == [12, 10, 7, 5, 4, 3, 2]
     assert chapter.train_config(10000).n_epochs == 10000
+
+
+def test_benchmark_szt_config_is_chapter_0s():
+    # A1's timed run (ibcore.evaluation.benchmark.szt_run) promises chapter 0's cached runs
+    from ibcore.evaluation import benchmark
+
+    for n_epochs in (30, 10000):
+        assert benchmark.szt_config(n_epochs) == chapter.train_config(n_epochs)
+    assert chapter.PROFILE["default"]["train_fraction"] == 0.85
 
 
 def test_key_numbers_counts_compression_on_hidden_layers_only():
@@ -112,7 +129,7 @@ def test_key_numbers_refuses_missing_output_or_runs():
         chapter.key_numbers(_plane(CURVES, IYL_END), [], h_y=1.0)
 
 
-def _numbers(drops, ratios, h_y=1.0):
+def _numbers(drops, ratios, h_y=1.0, at_ceiling=()):
     """KeyNumbers with given per-seed drops (seed x hidden layer, bits) and I(Y;L)/H(Y) ratios."""
     drops = pd.DataFrame(drops)
     return chapter.KeyNumbers(
@@ -127,10 +144,13 @@ def _numbers(drops, ratios, h_y=1.0):
         threshold=0.1,
         seed_drops=drops,
         seed_iyl_ratio=np.asarray(ratios, dtype=float),
+        ceiling=12.0,
+        at_ceiling=tuple(at_ceiling),
     )
 
 
 PAPER_SETTINGS = {name: s.value for name, s in chapter.COMPRESSION.settings.items()}
+FALLS = {0.05: [0.2, 0.3, 0.25, 0.22, 0.28], 0.45: [0.0] * 5, 0.85: [0.01] * 5}  # 5 % falls ~0.25 bit
 RISE_FALL = [1.0, 1.2, 0.9, 1.1, 1.05]  # every seed falls ~1 bit after its peak
 MONOTONE = [0.0] * 5  # a monotone rise: the last epoch is the peak
 JITTER = [0.0, 0.12, 0.03, 0.09, 0.0]  # falls of the size of the estimator's jitter
@@ -148,27 +168,143 @@ JITTER = [0.0, 0.12, 0.03, 0.09, 0.0]  # falls of the size of the estimator's ji
 )
 def test_claims_rules_on_known_answers(drops, ratios, v_comp, v_fit):
     """Run at the paper's settings (no deviation), the rules alone decide."""
-    comp, fit = chapter.claims(_numbers(drops, ratios), _settings(seeds=range(5)), ours=PAPER_SETTINGS)
+    comp, fit, _ = chapter.claims(
+        _numbers(drops, ratios), _settings(seeds=range(5)), FALLS, ours=PAPER_SETTINGS
+    )
     assert (comp.verdict, fit.verdict) == (v_comp, v_fit)
     assert comp.deviations == () and comp.items == ("l1", "l2") and comp.seeds == 5
     assert all(s.method == "t over 5 seeds" for s in comp.statistic)
 
 
-def test_claims_at_default_name_the_decisive_deviations():
+def test_claims_at_default_have_no_decisive_deviation():
+    """default runs the authors' dynamics (IDNNs init, Adam 4e-4, batch 256, 10^4 epochs, 85 % / 5 %):
+    only the seeds and the split's randomisation differ, neither decisive, so the rules decide."""
     numbers = _numbers({"l1": RISE_FALL, "l2": RISE_FALL}, [0.97] * 5)
-    comp, fit = chapter.claims(numbers, _settings(seeds=range(5)))
-    assert comp.verdict == fit.verdict == "inconclusive"  # the rule is met, but the runs deviate
-    texts = [d.text() for d in comp.deviations]
-    assert "init torch default vs truncated normal, std 1/sqrt(fan-in) (decisive)" in texts
-    assert "train_fraction 0.85 vs 0.8 (x1.06, decisive)" in texts
-    assert "seeds 5 vs 40 (x1/8, uncertainty only)" in texts
-    assert comp.outcome == "met" and comp.support.endswith("l1 5/5, l2 5/5")
-    smoke = chapter.claims(numbers, _settings("smoke", n_epochs=30, seeds=[0]))
-    assert [e.verdict for e in smoke] == ["not comparable", "not comparable"]
+    evaluations = chapter.claims(numbers, _settings(seeds=range(5)), FALLS)
+    assert [e.verdict for e in evaluations] == ["reproduced"] * 3
+    for e in evaluations:
+        assert not [d for d in e.deviations if d.decisive], e.claim.key
+    texts = [d.text() for d in evaluations[0].deviations]
+    assert "seeds 5 vs 50 (x1/10, uncertainty only)" in texts
+    assert any(t.startswith("split random, one seeded split") and "uncertainty only" in t for t in texts)
+    assert evaluations[0].support.startswith("seeds with a drop >= 0.1 bit: l1 5/5, l2 5/5")
+
+
+def test_claims_at_default_profile_settings_match_the_records():
+    """The real default profile (not a test stand-in) states the records' decisive values."""
+    params = dict(chapter.PROFILE["default"])
+    settings = Settings(notebook=NB, profile="default", params=params, seed=0, device="cpu")
+    for claim in chapter.CLAIMS:
+        fraction = 0.05 if claim is chapter.OVERFITTING else None
+        ours = chapter.our_settings(settings, train_fraction=fraction)
+        decisive = [d for d in deviations(claim, ours) if d.decisive]
+        assert decisive == [], (claim.key, decisive)
+    assert 0.05 in params["small_fractions"] and 0.45 in params["small_fractions"]
+    assert chapter.PROFILE["paper"]["seeds"] == list(range(50))
+
+
+def test_smoke_is_not_comparable_and_names_the_short_run():
+    numbers = _numbers({"l1": RISE_FALL}, [0.97])
+    smoke = chapter.claims(numbers, _settings("smoke", n_epochs=30, seeds=[0]), {0.05: [0.1]})
+    assert [e.verdict for e in smoke] == ["not comparable"] * 3
     assert "n_epochs 30 vs 10000 (x1/333, decisive)" in [d.text() for d in smoke[0].deviations]
 
 
+def test_claims_leave_ceiling_layers_out_of_the_compression_items():
+    # l1 at the ceiling (drop 0, cannot show compression), l2 compresses, l3 does not: partly
+    numbers = _numbers({"l1": MONOTONE, "l2": RISE_FALL, "l3": MONOTONE}, [0.97] * 5, at_ceiling=("l1",))
+    comp, _, _ = chapter.claims(numbers, _settings(seeds=range(5)), FALLS, ours=PAPER_SETTINGS)
+    assert comp.items == ("l2", "l3") and comp.verdict == "partly"
+    assert comp.reason.startswith("met by 1 of 2: l2;")
+    assert comp.support.endswith("cannot show compression: l1")
+    # the ceiling layer alone would have turned "reproduced" into "partly"; here it is left out
+    numbers = _numbers({"l1": MONOTONE, "l2": RISE_FALL}, [0.97] * 5, at_ceiling=("l1",))
+    comp, _, _ = chapter.claims(numbers, _settings(seeds=range(5)), FALLS, ours=PAPER_SETTINGS)
+    assert comp.verdict == "reproduced" and comp.items == ("l2",)
+    # every layer at the ceiling: nothing binning could show
+    numbers = _numbers({"l1": MONOTONE, "l2": MONOTONE}, [0.97] * 5, at_ceiling=("l1", "l2"))
+    comp, _, _ = chapter.claims(numbers, _settings(seeds=range(5)), FALLS, ours=PAPER_SETTINGS)
+    assert comp.verdict == "not comparable" and "ceiling" in comp.reason
+
+
+@pytest.mark.parametrize(
+    ("fall", "verdict"),
+    [
+        ([0.2, 0.3, 0.25, 0.22, 0.28], "reproduced"),  # every seed falls ~0.25 bit
+        ([0.0, 0.01, 0.0, 0.02, 0.0], "not reproduced"),  # I(Y;L) ends at its peak: no overfitting
+        ([0.0, 0.12, 0.01, 0.1, 0.0], "inconclusive"),  # straddles 0.05 bit
+    ],
+)
+def test_overfitting_rule_on_known_answers(fall, verdict):
+    numbers = _numbers({"l1": RISE_FALL}, [0.97] * 5)
+    *_, over = chapter.claims(numbers, _settings(seeds=range(5)), {0.05: fall}, ours=PAPER_SETTINGS)
+    # PAPER_SETTINGS has the 85 % fraction; the overfitting claim's runs are the 5 % ones
+    assert over.verdict == verdict and over.deviations == ()
+    assert over.statistic.method == "t over 5 seeds" and over.seeds == 5
+
+
+def test_overfitting_needs_the_five_percent_runs():
+    with pytest.raises(ValueError, match="0.05"):
+        chapter.claims(_numbers({"l1": RISE_FALL}, [0.97] * 5), _settings(seeds=range(5)), {0.45: [0.1] * 5})
+
+
+def test_ceiling_split_known_answers():
+    curves = pd.DataFrame(
+        {
+            "pinned": [11.0, 12.0, 12.0, 11.95],  # reaches the ceiling and stays within 0.1 bit
+            "leaves": [11.0, 12.0, 12.0, 11.5],  # at the ceiling, then falls 0.5 bit: measurable
+            "below": [5.0, 8.0, 7.0, 7.5],  # never near it
+            "edge": [11.9, 11.9, 11.9, 11.9],  # exactly ceiling - margin: at the ceiling
+        }
+    )
+    measurable, at_ceiling = chapter.ceiling_split(curves, ceiling=12.0, margin=0.1)
+    assert measurable == ["leaves", "below"] and at_ceiling == ["pinned", "edge"]
+    # no margin: only a layer exactly at the ceiling from its peak on (none here: "pinned" ends 11.95)
+    assert chapter.ceiling_split(curves, ceiling=12.0, margin=0.0)[1] == []
+    with pytest.raises(ValueError):
+        chapter.ceiling_split(curves, ceiling=12.0, margin=-1.0)
+    assert chapter.CEILING_MARGIN_BITS == chapter.THRESHOLD_BITS
+
+
+def test_distinct_inputs():
+    assert chapter.distinct_inputs(np.array([[0, 1], [0, 1], [1, 1]])) == 2
+    x = np.array([[int(b) for b in f"{i:012b}"] for i in range(4096)])
+    assert chapter.distinct_inputs(x) == 4096
+    with pytest.raises(ValueError):
+        chapter.distinct_inputs(np.zeros((0, 3)))
+
+
+def test_key_numbers_finds_ceiling_layers():
+    curves = {"l1": [11.0, 12.0, 12.0], "l2": [1.0, 3.0, 2.5], "output": [1.0, 1.0, 1.0]}
+    numbers = chapter.key_numbers(_plane(curves, IYL_END), _runs([1.0]), h_y=1.0)
+    assert numbers.ceiling == pytest.approx(12.0) and numbers.at_ceiling == ("l1",)
+    numbers = chapter.key_numbers(_plane(curves, IYL_END), _runs([1.0]), h_y=1.0, n_inputs=2**13)
+    assert numbers.ceiling == pytest.approx(13.0) and numbers.at_ceiling == ()
+
+
+def test_late_fall_known_answers():
+    # the last hidden layer l2's I(Y;L): seed 0 rises to 0.9 and falls to 0.6, seed 1 ends at its peak
+    rows = []
+    for seed, iyl in ((0, [0.1, 0.9, 0.6]), (1, [0.1, 0.5, 0.8])):
+        for index, layer in enumerate(["l1", "l2", "output"]):
+            for epoch, v in enumerate(iyl):
+                value = v if layer == "l2" else 0.0
+                rows.append(
+                    dict(
+                        seed=seed,
+                        layer=layer,
+                        layer_index=index,
+                        epoch=epoch,
+                        **{"I(X;L)": 1.0, "I(Y;L)": value * LN2},
+                    )
+                )
+    assert chapter.late_fall(pd.DataFrame(rows)).tolist() == pytest.approx([0.3, 0.0])
+    with pytest.raises(ValueError, match="output"):
+        chapter.late_fall(pd.DataFrame(rows).query("layer != 'output'"))
+
+
 def test_every_claim_setting_is_stated_by_this_page():
+    assert chapter.our_settings(_settings(), train_fraction=0.05)["train_fraction"] == 0.05
     ours = chapter.our_settings(_settings())
     for claim in chapter.CLAIMS:
         assert set(claim.settings) <= set(ours)
@@ -183,24 +319,31 @@ def test_key_numbers_gives_the_seeds_drops_and_ratios():
     assert numbers.seed_iyl_ratio.tolist() == pytest.approx([0.95, 0.95])
 
 
-def test_record_claims_writes_both_rows(tmp_path, monkeypatch):
+def test_record_claims_writes_the_three_rows(tmp_path, monkeypatch):
     monkeypatch.setenv("IBSTUDY_SCORECARD_DIR", str(tmp_path))
     settings = _settings(seeds=range(5))
-    card = chapter.record_claims(NB, settings, _numbers({"l1": RISE_FALL}, [0.97] * 5))
-    assert list(card.columns) == scorecard.CARD_COLUMNS and len(card) == 2
+    card = chapter.record_claims(NB, settings, _numbers({"l1": RISE_FALL}, [0.97] * 5), FALLS)
+    assert list(card.columns) == scorecard.CARD_COLUMNS and len(card) == 3
     rows = scorecard.load("default")
-    assert list(rows.key) == ["shwartzziv2017/compression", "shwartzziv2017/fitting"]
-    assert list(rows.verdict) == ["inconclusive", "inconclusive"] and set(rows.seeds) == {5}
+    assert list(rows.key) == [
+        "shwartzziv2017/compression",
+        "shwartzziv2017/fitting",
+        "shwartzziv2017/overfitting",
+    ]
+    assert list(rows.verdict) == ["reproduced"] * 3 and set(rows.seeds) == {5}
 
 
 def test_glue_values_names_and_formats():
-    values = chapter.glue_values(
-        _numbers({"l1": RISE_FALL, "l2": MONOTONE}, [0.9876] * 5, h_y=0.99971), _settings()
+    numbers = _numbers(
+        {"l0": MONOTONE, "l1": RISE_FALL, "l2": MONOTONE}, [0.9876] * 5, h_y=0.99971, at_ceiling=("l0",)
     )
-    assert values["n_compress"] == 1 and values["n_hidden"] == 2 and values["n_met"] == 1
+    values = chapter.glue_values(numbers, _settings(seeds=range(5)), FALLS)
+    assert values["n_compress"] == 1 and values["n_hidden"] == 3 and values["n_met"] == 1
+    assert values["n_measurable"] == 2 and values["ceiling_layers"] == "l0" and values["ceiling"] == "12.00"
     assert values["iyl_last"] == "0.99" and values["h_y"] == "1.000" and values["run_profile"] == "default"
-    assert values["v_comp"] == values["v_fit"] == "inconclusive"
-    assert values["why_comp"].startswith("decisive settings deviate: init torch default")
+    assert (values["v_comp"], values["v_fit"], values["v_over"]) == ("partly", "reproduced", "reproduced")
+    assert values["why_comp"].startswith("met by 1 of 2: l1;")
+    assert values["falls"] == "5 % 0.250, 45 % 0.000, 85 % 0.010"
 
 
 def test_describe_data_and_runs():

@@ -16,12 +16,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from ibcore.analysis.summary import compression_table
 from ibcore.study.chapters.estimator_dependence.szt_runs import ACTS, ORDER
 
 __all__ = [
     "THRESHOLD",
+    "INTERVAL_LEVEL",
+    "interval_decision",
+    "by_interval",
     "compression",
     "verdict_cell",
     "verdict_table",
@@ -34,6 +38,39 @@ __all__ = [
 THRESHOLD = 0.1
 """Bits: the fall of I(X;L) from its peak to the last recorded epoch that counts as compression (ours)."""
 
+INTERVAL_LEVEL = 0.95
+"""Level of the t interval over seeds by which a row "compresses" (the claims' ``LEVEL``)."""
+
+
+def interval_decision(mean: float, sd: float, n: int, *, threshold: float = THRESHOLD) -> str:
+    """Read the t interval over ``n`` seeds of a drop (mean, sd with ddof 1) against ``threshold``.
+
+    The rule of the page, fixed before the run: a layer **compresses** when the whole 95 % t
+    interval of its drop over the seeds lies at or above the threshold, **does not** when it lies
+    at or below it, and is **undecided** when it straddles it (or ``n`` < 2: no interval). Not the
+    mean alone, and not a majority of seeds: one seed's large fall must not make a row
+    "compress" (the mean can), and a majority vote ignores how far the others are from the
+    threshold. The interval is the one of :func:`ibcore.study.claims.t_interval`, so this table
+    and the scorecard cannot disagree. Returns ``"compresses"``, ``"does not"`` or ``"undecided"``.
+    """
+    if n < 2 or not np.isfinite(mean):
+        return "undecided"
+    sd = 0.0 if not np.isfinite(sd) else float(sd)
+    half = float(stats.t.ppf((1 + INTERVAL_LEVEL) / 2, n - 1) * sd / np.sqrt(n))
+    if mean - half >= threshold:
+        return "compresses"
+    return "does not" if mean + half <= threshold else "undecided"
+
+
+def by_interval(table: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """``table`` (of :func:`compression_table`) with ``decision`` by :func:`interval_decision` and
+    ``compresses`` = decision is "compresses" (instead of the mean alone)."""
+    decision = [
+        interval_decision(m, sd, int(n), threshold=threshold)
+        for m, sd, n in zip(table["drop mean"], table["drop sd"], table["seeds"], strict=True)
+    ]
+    return table.assign(decision=decision, compresses=[d == "compresses" for d in decision])
+
 
 # ------------------------------------------------------------------------ does the last layer compress?
 
@@ -43,29 +80,31 @@ def compression(planes: pd.DataFrame, *, last: str, threshold: float = THRESHOLD
 
     The layer ``last`` for every estimator but the decision rule, whose row reads the output
     layer. Returns the table indexed by ``(estimator, activation)`` (drop mean/sd/min/max in
-    bits, seeds, seeds compressing, compresses), the decision rule's rows last.
+    bits, seeds, seeds compressing: each seed's own drop >= threshold, ``decision`` and
+    ``compresses`` by the t interval over seeds, :func:`interval_decision`), the decision rule's
+    rows last.
     """
-    hidden_planes = planes[planes["estimator"] != "decision rule"]
-    table = compression_table(
-        hidden_planes, layer=last, threshold=threshold, groups=("estimator", "activation")
-    )
-    rule = compression_table(
-        planes[planes["estimator"] == "decision rule"],
-        layer="output",
-        threshold=threshold,
-        groups=("estimator", "activation"),
-    )
-    return pd.concat([table, rule])
+    parts = []
+    for rows, layer in (
+        (planes[planes["estimator"] != "decision rule"], last),
+        (planes[planes["estimator"] == "decision rule"], "output"),
+    ):
+        if len(rows):
+            parts.append(
+                compression_table(rows, layer=layer, threshold=threshold, groups=("estimator", "activation"))
+            )
+    return by_interval(pd.concat(parts), threshold)
 
 
 def verdict_cell(row: Mapping[str, Any]) -> str:
-    """One cell of the verdict table, e.g. ``"compresses (0.42 +- 0.10; 3/5)"`` or ``"no (...)"``.
+    """One cell of the verdict table, e.g. ``"compresses (0.42 +- 0.10; 3/5)"`` or ``"does not (...)"``.
 
-    ``row`` is a row of :func:`compression`: the verdict, the mean drop +- its sd (0 when the sd
-    is NaN, one seed) and the seeds compressing out of all.
+    ``row`` is a row of :func:`compression`: the decision by the t interval over seeds
+    ("compresses", "does not", "undecided"), the mean drop +- its sd (0 when the sd is NaN, one
+    seed) and the seeds whose own drop reaches the threshold, out of all.
     """
     sd = 0 if np.isnan(row["drop sd"]) else row["drop sd"]
-    verdict = "compresses" if row["compresses"] else "no"
+    verdict = row["decision"]
     return f"{verdict} ({row['drop mean']:.2f} +- {sd:.2f}; {row['seeds compressing']}/{row['seeds']})"
 
 
@@ -75,7 +114,10 @@ def verdict_table(
     """The page's verdict table: one row per estimator (``order``), a :func:`verdict_cell` per activation."""
     cell = table.apply(verdict_cell, axis=1)
     verdicts = cell.unstack("activation").reindex(order)[list(acts)]
-    verdicts.columns.name = f"drop of I(X;L), {last} (output for the decision rule): mean +- sd bits; seeds"
+    verdicts.columns.name = (
+        f"drop of I(X;L), {last} (output for the decision rule): decision by the t interval over seeds; "
+        "mean +- sd bits; seeds >= 0.1 bit"
+    )
     return verdicts
 
 

@@ -7,8 +7,7 @@ the decisive layer per estimator and activation, :func:`decide` reads one drop i
 smaller of the two phases, :func:`layer_excess` the per-seed excess of a deeper binned layer over
 its predecessor. :func:`claims` turns them into :class:`~ibcore.study.claims.Evaluation` s
 (:class:`Claims`), :func:`record_claims` records them on the scorecard, :func:`run_note` states
-the runs' settings; :func:`glue_values` gives the prose's numbers and sentences, with
-:func:`dead_sentence`, :func:`worst_text`, :func:`mnist_text` and :func:`geo_sentence`.
+the runs' settings (the prose: :mod:`~.prose`).
 """
 
 from __future__ import annotations
@@ -24,21 +23,25 @@ from ibcore.analysis.summary import LN2, seed_statistics
 from ibcore.interface import IXL
 from ibcore.study import scorecard
 from ibcore.study.chapters.estimator_dependence.compression_tables import THRESHOLD
-from ibcore.study.chapters.estimator_dependence.estimator_checks import DPI, DPI_TOL, Geometry
+from ibcore.study.chapters.estimator_dependence.estimator_checks import DPI_TOL
 from ibcore.study.chapters.estimator_dependence.mnist import MNIST
+from ibcore.study.chapters.estimator_dependence.ours import our_settings
 from ibcore.study.chapters.estimator_dependence.records import (
     BINNING_ESTIMATORS,
     COMPRESSES,
     DISAGREE,
     DOES_NOT,
     DPI_BREAK,
+    ESTIMATOR_CLAIMS,
     LEVEL,
+    MNIST_CLAIM,
+    MNIST_ITEMS,
+    NO_VERDICT,
     SAXE_ALL,
-    SAXE_CLAIMS,
+    SAXE_USED,
     TWO_PHASES,
-    our_settings,
 )
-from ibcore.study.chapters.estimator_dependence.szt_runs import ACTS, ORDER, SZTRuns
+from ibcore.study.chapters.estimator_dependence.szt_runs import ACTS, ORDER
 from ibcore.study.claims import Evaluation, Interval, count_meeting, evaluate, t_interval
 
 __all__ = [
@@ -48,16 +51,12 @@ __all__ = [
     "decisions",
     "two_phase_values",
     "two_phase_count",
+    "applicable",
     "disagreeing",
     "layer_excess",
     "Claims",
     "claims",
     "record_claims",
-    "dead_sentence",
-    "worst_text",
-    "mnist_text",
-    "geo_sentence",
-    "glue_values",
 ]
 
 TWO_PHASE_ESTIMATOR = "binning, 30 bins on [-1, 1]"
@@ -141,15 +140,39 @@ def two_phase_count(
     return int((values >= threshold).sum()), len(values)
 
 
-def disagreeing(table: pd.DataFrame, acts: Sequence[str] = ACTS) -> tuple[list[str], list[str]]:
-    """The activations on which estimators disagree, from a :func:`decisions` table.
+NOT_APPLICABLE = {
+    "kNN (KSG, k=5)": "a continuous-sample estimator: its I(X;L) on the 12 discrete input bits says little",
+    "decision rule": "it reads the output layer, not the last hidden layer the others read",
+}
+"""Estimators left out of the disagreement for every activation, and why."""
 
+NOT_APPLICABLE_RELU = {
+    "binning, 30 bins on [-1, 1]": "ReLU leaves the range [-1, 1]: every activation above 1 falls into "
+    "the last bin",
+}
+"""Estimators left out of the disagreement for ReLU only, and why."""
+
+
+def applicable(act: str, order: Sequence[str] = ORDER) -> list[str]:
+    """The estimators of ``order`` whose answers on ``act``'s last hidden layer the disagreement compares.
+
+    Every estimator of I(X;L) of that layer but those of :data:`NOT_APPLICABLE` (kNN, the decision
+    rule) and, for ReLU, of :data:`NOT_APPLICABLE_RELU` (the fixed range [-1, 1]).
+    """
+    skip = {**NOT_APPLICABLE, **(NOT_APPLICABLE_RELU if act == "relu" else {})}
+    return [name for name in order if name not in skip]
+
+
+def disagreeing(table: pd.DataFrame, acts: Sequence[str] = ACTS) -> tuple[list[str], list[str]]:
+    """The activations on which applicable estimators disagree, from a :func:`decisions` table.
+
+    Only the rows of :func:`applicable` count (the same layer, an estimator that applies).
     Returns ``(decided, possible)``: decided where one estimator "compresses" and another "does
     not"; possible where that could still come out with the undecided ones counted either way.
     """
     decided, possible = [], []
     for act in acts:
-        col = table[act].dropna()
+        col = table.loc[[n for n in applicable(act, list(table.index)) if n in table.index], act].dropna()
         if (col == "compresses").any() and (col == "does not").any():
             decided.append(act)
         if (col != "does not").any() and (col != "compresses").any() and len(col) > 1:
@@ -226,59 +249,72 @@ def _mean_sd(values: np.ndarray) -> str:
     return f"{float(np.mean(values)):.2f} +- {sd:.2f}"
 
 
-def _support(drops: Mapping[tuple[str, str], np.ndarray], name: str) -> str:
+def _counts(drops: Mapping[tuple[str, str], np.ndarray], name: str) -> str:
     kt, nt = count_meeting(COMPRESSES, drops[(name, "tanh")])
-    kr, nr = count_meeting(DOES_NOT, drops[(name, "relu")])
-    return f"tanh {kt}/{nt} seeds >= {THRESHOLD:g} bit, ReLU {kr}/{nr} seeds <= {THRESHOLD:g} bit"
+    kr, nr = count_meeting(COMPRESSES, drops[(name, "relu")])
+    return f"seeds whose own drop is >= {THRESHOLD:g} bit: tanh {kt}/{nt}, ReLU {kr}/{nr}"
 
 
 _NO_INTERVAL = Interval(0.0, -np.inf, np.inf, LEVEL, "no data", 1)
 
 
-def _saxe_rows(drops, settings, ours, note, last) -> list[Evaluation]:
+def _estimator_rows(drops, settings, ours, note, last) -> list[Evaluation]:
+    """One row per estimator of :data:`ORDER`: Saxe et al.'s claim, or its own row of Table I."""
     rows = []
     for name in ORDER:
+        claim = ESTIMATOR_CLAIMS[name]
         have = all((name, act) in drops for act in ACTS)
         layer = _layer(name, last)
-        stat = [t_interval(drops[(name, act)], level=LEVEL) if have else _NO_INTERVAL for act in ACTS]
+        ivals = {act: t_interval(drops[(name, act)], level=LEVEL) if have else _NO_INTERVAL for act in ACTS}
+        single = name == "adaptive binning, 30 bins"  # its row decides the ReLU half only
         our_value = (
             f"drop of {layer}: tanh {_mean_sd(drops[(name, 'tanh')])}, "
             f"ReLU {_mean_sd(drops[(name, 'relu')])} bits ({note})"
             if have
             else f"no {name} estimate of {layer} ({note})"
         )
+        if name in NO_VERDICT:
+            why = NO_VERDICT[name]
+        elif not have:
+            why = f"{name} did not run on {layer} for both activations"
+        else:
+            why = ""
         rows.append(
             evaluate(
-                SAXE_CLAIMS[name],
-                stat,
+                claim,
+                ivals["relu"] if single else [ivals[a] for a in ACTS],
                 ours,
                 our_value=our_value,
                 profile=settings.profile,
-                items=[_LABELS[a] for a in ACTS],
+                items=() if single else [_LABELS[a] for a in ACTS],
                 seeds=len(settings.seeds),
-                support=_support(drops, name) if have else "",
-                comparable=have,
-                why_not_comparable=f"{name} did not run on {layer} for both activations",
+                support=_counts(drops, name) if have else "",
+                comparable=not why,
+                why_not_comparable=why,
             )
         )
     return rows
 
 
 def _saxe_all(drops, table, settings, ours, note, last) -> Evaluation:
-    have = all((n, a) in drops for n in ORDER for a in ACTS)
+    have = all((n, a) in drops for n in SAXE_USED for a in ACTS)
     stat, items = [], []
-    for name in ORDER:
+    for name in SAXE_USED:
         for act in ACTS:
             stat.append(t_interval(drops[(name, act)], level=LEVEL) if (name, act) in drops else _NO_INTERVAL)
             items.append(f"{name}: {_LABELS[act]}")
-    both = [n for n in ORDER if table.loc[n, "tanh"] == "compresses" and table.loc[n, "relu"] == "does not"]
+    table = table.loc[list(SAXE_USED)]
+    both = [
+        n for n in SAXE_USED if table.loc[n, "tanh"] == "compresses" and table.loc[n, "relu"] == "does not"
+    ]
     n_undecided = int((table == "undecided").sum().sum())
     return evaluate(
         SAXE_ALL,
         stat,
         ours,
         our_value=(
-            f"{len(both)} of {len(ORDER)} estimators show it by their intervals (tanh interval >= "
+            f"{len(both)} of {len(SAXE_USED)} of Saxe et al.'s estimators show it by their intervals "
+            f"(tanh interval >= "
             f"{THRESHOLD:g} bit under {int((table['tanh'] == 'compresses').sum())}, ReLU interval <= "
             f"{THRESHOLD:g} bit under {int((table['relu'] == 'does not').sum())}, {n_undecided} of "
             f"{table.size} intervals undecided; drop of {last}; {note})"
@@ -292,11 +328,68 @@ def _saxe_all(drops, table, settings, ours, note, last) -> Evaluation:
     )
 
 
+MNIST_ESTIMATORS_SCORED = ("binning, width 0.5", "KDE, var 0.1")
+"""Saxe et al.'s MNIST estimators (``artemyk/ibsgd: MNIST_ComputeMI.ipynb``), the items of the MNIST row."""
+
+
+def _mnist_row(mnist: MNIST | None, settings, ours) -> Evaluation:
+    """Saxe et al.'s MNIST claim on the MNIST runs: four intervals over the MNIST seeds."""
+    if mnist is None:
+        drops = {}
+    else:
+        drops = seed_drops(mnist.planes, last=mnist.last, order=MNIST_ESTIMATORS_SCORED)
+    have = all((n, a) in drops for n in MNIST_ESTIMATORS_SCORED for a in ACTS)
+    stat = [
+        t_interval(drops[(n, a)], level=LEVEL) if have else _NO_INTERVAL
+        for n in MNIST_ESTIMATORS_SCORED
+        for a in ACTS
+    ]
+    n_seeds = len(drops[(MNIST_ESTIMATORS_SCORED[0], "tanh")]) if have else settings.mnist_seeds
+    mnote = (
+        f"MNIST, {settings.mnist_epochs} epochs, SGD lr {settings.mnist_lr:g}, batch 128, "
+        f"{settings.mnist_train} training / {settings.mnist_eval} test images, {n_seeds} seeds"
+    )
+    our_value = (
+        "drop of "
+        + f"{mnist.last}: "
+        + "; ".join(
+            f"{n} tanh {_mean_sd(drops[(n, 'tanh')])}, ReLU {_mean_sd(drops[(n, 'relu')])} bits"
+            for n in MNIST_ESTIMATORS_SCORED
+        )
+        + f" ({mnote})"
+        if have
+        else f"no MNIST estimate ({mnote})"
+    )
+    return evaluate(
+        MNIST_CLAIM,
+        stat,
+        ours,
+        our_value=our_value,
+        profile=settings.profile,
+        items=list(MNIST_ITEMS),
+        seeds=max(int(n_seeds), 1),
+        support="; ".join(
+            _counts(drops, n).replace("seeds whose", f"{n}: seeds whose") for n in MNIST_ESTIMATORS_SCORED
+        )
+        if have
+        else "",
+        comparable=have,
+        why_not_comparable="the MNIST part did not run or lacks an estimator",
+    )
+
+
 def _count_interval(low: int, high: int, n: int, what: str) -> Interval:
     return Interval(float(low), float(low), float(high), LEVEL, f"{what}: decided to possible, of {n}", n)
 
 
-def claims(planes: pd.DataFrame, settings: Any, *, last: str, ours: dict[str, Any] | None = None) -> Claims:
+def claims(
+    planes: pd.DataFrame,
+    settings: Any,
+    *,
+    last: str,
+    ours: dict[str, Any] | None = None,
+    mnist: MNIST | None = None,
+) -> Claims:
     """Every claim of :data:`~.records.CLAIMS` decided on ``planes`` (nats, with ``activation``).
 
     Saxe et al. per estimator: the t intervals over seeds of the tanh and the ReLU drop of layer
@@ -314,7 +407,7 @@ def claims(planes: pd.DataFrame, settings: Any, *, last: str, ours: dict[str, An
     n_seeds = len(settings.seeds)
     drops = seed_drops(planes, last=last)
     table = decisions(drops)
-    rows = _saxe_rows(drops, settings, ours, note, last)
+    rows = _estimator_rows(drops, settings, ours, note, last)
     rows.append(_saxe_all(drops, table, settings, ours, note, last))
 
     two = two_phase_values(planes, last=last)
@@ -335,10 +428,11 @@ def claims(planes: pd.DataFrame, settings: Any, *, last: str, ours: dict[str, An
     )
 
     decided, possible = disagreeing(table)
+    cols = {act: table.loc[applicable(act, list(table.index)), act] for act in ACTS}
     counts = "; ".join(
-        f"{act}: {int((table[act] == 'compresses').sum())} compress, {int((table[act] == 'does not').sum())} "
-        f"do not, {int((table[act] == 'undecided').sum())} undecided"
-        for act in ACTS
+        f"{act} ({len(col)} applicable): {int((col == 'compresses').sum())} compress, "
+        f"{int((col == 'does not').sum())} do not, {int((col == 'undecided').sum())} undecided"
+        for act, col in cols.items()
     )
     rows.append(
         evaluate(
@@ -375,6 +469,7 @@ def claims(planes: pd.DataFrame, settings: Any, *, last: str, ours: dict[str, An
             why_not_comparable="no binning estimate of two consecutive layers",
         )
     )
+    rows.append(_mnist_row(mnist, settings, ours))
     return Claims(tuple(rows), table, k, n, decided, breaks)
 
 
@@ -386,117 +481,3 @@ def record_claims(notebook: str, result: Claims) -> pd.DataFrame:
     for evaluation in result.evaluations:
         card = scorecard.record_evaluation(notebook, evaluation)
     return card
-
-
-# ------------------------------------------------------------------------------------------- prose
-
-
-def dead_sentence(acc: Mapping[str, np.ndarray], *, chance: float = 0.6) -> str:
-    """The prose's sentence on failed seeds: those whose final accuracy is below ``chance``.
-
-    ``acc`` maps activation -> final accuracies of its seeds (H(Y) ~ 1 bit, so below 0.6 is
-    near chance: a narrow ReLU layer can lose all its units to the zero side).
-    """
-    dead = [a for a, v in acc.items() if v.min() < chance]
-    if not dead:
-        return "Every seed trained to well above chance accuracy."
-    text = " and ".join(f"{int((acc[a] < chance).sum())} of {len(acc[a])} {a} seeds" for a in dead)
-    return (
-        f"{text[0].upper()}{text[1:]} stayed near chance accuracy (a narrow ReLU layer "
-        "can lose all its units to the zero side); their curves enter the means and spreads above, and the "
-        "per-seed counts in the verdict table show how much they weigh."
-    )
-
-
-def worst_text(worst: Mapping[str, Any] | None) -> str:
-    """The largest DPI excess of any estimator in words (``"none"`` without a violation)."""
-    if worst is None:
-        return "none"
-    return (
-        f"{worst['estimator']}, {worst['activation']}, seed {worst['seed']}, epoch {worst['epoch']}: "
-        f"{worst['next layer']} exceeds {worst['layer']} by {worst['excess'] / LN2:.2f} bits"
-    )
-
-
-def mnist_text(comp: pd.DataFrame) -> str:
-    """The MNIST verdicts in words, e.g. ``"KDE, var 0.1: tanh compresses, ReLU no"`` per estimator."""
-    return "; ".join(
-        f"{name}: tanh {'compresses' if comp.loc[name, 'tanh'] else 'no'}, ReLU "
-        f"{'compresses' if comp.loc[name, 'relu'] else 'no'}"
-        for name in comp.index
-    )
-
-
-def geo_sentence(rho: Mapping[str, float]) -> str:
-    """Whether the binned curve tracks the geometry: rank correlation <= -0.5 with saturation and >= 0.5
-    with the distance ratio (our reading of "tracks"), as the prose's sentence.
-    """
-    tracks = rho["rho vs saturation"] <= -0.5 and rho["rho vs ratio"] >= 0.5
-    if tracks:
-        return (
-            "compression in the binned plane went with the representation saturating and "
-            "its classes drawing together"
-        )
-    return (
-        "at this profile the binned curve did not clearly follow saturation and clustering "
-        "(rank correlations beyond +-0.5 are our reading of 'tracks')"
-    )
-
-
-def _names(table: pd.DataFrame, act: str, what: str) -> str:
-    return ", ".join(table.index[table[act] == what]) or "none"
-
-
-def glue_values(
-    settings: Any,
-    szt: SZTRuns,
-    result: Claims,
-    dpi: DPI,
-    sweeps: tuple[pd.DataFrame, pd.DataFrame],
-    mnist: MNIST,
-    geometry: Geometry,
-) -> dict[str, Any]:
-    """The numbers and sentences of the page's prose, name -> value, for :func:`glue_all`.
-
-    ``sweeps`` is :func:`sensitivity`'s ``(sweeps, ksweeps)``. The compression counts and lists
-    read the interval decisions of ``result`` (:func:`decisions`); the verdicts ``v_*`` and their
-    reasons ``why_*`` its evaluations. Returns a dict in the prose's glue names (counts as
-    ``int``, the rest as strings).
-    """
-    table = result.decisions
-    acc = szt.accuracy()
-    sweep, ksweep = sweeps
-    rho = geometry.correlations.loc[("tanh", "binning, 30 bins on [-1, 1]")]
-    undecided = [f"{n} ({a})" for n in table.index for a in ACTS if table.loc[n, a] == "undecided"]
-    return {
-        "run_profile": settings.profile,
-        "n_saxe": result.n_saxe,
-        "n_est": len(table),
-        "n_tanh": int((table["tanh"] == "compresses").sum()),
-        "n_relu": int((table["relu"] == "compresses").sum()),
-        "n_two": result.n_two,
-        "n_seeds": result.n_seeds,
-        "n_dpi_bin": dpi.n_binning,
-        "n_dpi_seeds": int((result.dpi_breaks > 0).sum()),
-        "disagree": ", ".join(result.disagree) or "neither activation",
-        "tanh_yes": _names(table, "tanh", "compresses"),
-        "relu_yes": _names(table, "relu", "compresses"),
-        "undecided": ", ".join(undecided) or "none",
-        "acc_text": ", ".join(f"{a} {v.mean():.3f} (lowest seed {v.min():.3f})" for a, v in acc.items()),
-        "dead_sentence": dead_sentence(acc),
-        "worst_text": worst_text(dpi.worst),
-        "sweep_text": f"from {sweep[IXL].min() / LN2:.1f} to {sweep[IXL].max() / LN2:.1f} bits",
-        "ksweep_text": f"from {ksweep[IXL].min() / LN2:.2f} to {ksweep[IXL].max() / LN2:.1f} bits",
-        "m_text": mnist_text(mnist.compresses),
-        "rho_text": f"{rho['rho vs ratio']:.2f} with the distance ratio, {rho['rho vs saturation']:.2f} "
-        f"with saturation and {rho['rho vs diameter']:.2f} with the diameter",
-        "geo_sentence": geo_sentence(rho),
-        "v_saxe": result.v_saxe,
-        "v_two": result.v_two,
-        "v_dis": result.v_dis,
-        "v_dpi": result.v_dpi,
-        "why_saxe": result.get(SAXE_ALL.key).reason,
-        "why_two": result.get(TWO_PHASES.key).reason,
-        "why_dis": result.get(DISAGREE.key).reason,
-        "why_dpi": result.get(DPI_BREAK.key).reason,
-    }

@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import torch
 
 from ibcore import data
 from ibcore.analysis.clustering import ClassCosine, class_cosine_similarity, compression_vs_clustering
 from ibcore.analysis.geometry import geometry_frame
-from ibcore.analysis.propagation import sp_information
-from ibcore.study.chapters.noisy_dnns.noisy_szt import sp_options
+from ibcore.analysis.propagation import SP_COLUMNS, hidden_layer_index, layer_maps
+from ibcore.analysis.subsample import input_subsample
+from ibcore.estimators.sample_propagation import mi_sample_propagation
 from ibcore.training import RecordedRun, TrainConfig, log_schedule, train_and_record
 
 if TYPE_CHECKING:  # ibcore.study.profiles imports this package (its PROFILE table)
@@ -32,6 +34,7 @@ __all__ = [
     "CNN_COLUMNS",
     "CNNResults",
     "cnn_config",
+    "cnn_sp_information",
     "mnist_cnn",
     "describe_cnn",
     "Cosine",
@@ -39,7 +42,7 @@ __all__ = [
     "cosine_gaps",
 ]
 
-CNN_LAYERS = ["layer3", "layer4"]  # the MNIST CNN's last two hidden layers, as the paper's last layers
+CNN_LAYERS = ["layer3", "layer4"]  # the CNN's two dense hidden layers (1583 and 128 units)
 
 # The columns the page's CNN table shows.
 CNN_COLUMNS = [
@@ -95,12 +98,13 @@ class CNNResults:
 
 
 def cnn_config(settings: Settings, *, seed: int | None = None) -> TrainConfig:
-    """The noisy MNIST CNN's training configuration: ibcore's ``mnist_cnn`` with tanh units, noise
-    std ``mnist_beta`` on every layer's input, no dropout, Adam at ``mnist_lr``, batch 128,
-    ``n_mnist_epochs`` epochs, ``n_mnist_record`` log-spaced recorded epochs, training seed ``seed``
-    (default ``settings.seeds[0]``), weights recorded."""
+    """The noisy MNIST CNN's training configuration: ``goldfeld_mnist_cnn`` (two 3x3 conv layers of 8
+    and 16 channels with 2x2 max-pooling, dense 1583 and 128, tanh), noise std ``mnist_beta`` on every
+    layer's input, Adam at ``mnist_lr``, batch 128, ``n_mnist_epochs`` epochs, ``n_mnist_record``
+    log-spaced recorded epochs, training seed ``seed`` (default ``settings.seeds[0]``), weights
+    recorded."""
     return TrainConfig(
-        model={"kind": "mnist_cnn", "activation": "tanh", "noise_std": settings.mnist_beta, "dropout": 0.0},
+        model={"kind": "goldfeld_mnist_cnn", "activation": "tanh", "noise_std": settings.mnist_beta},
         optimizer="adam",
         lr=settings.mnist_lr,
         batch_size=128,
@@ -111,18 +115,53 @@ def cnn_config(settings: Settings, *, seed: int | None = None) -> TrainConfig:
     )
 
 
+def cnn_sp_information(run: RecordedRun, layers: Sequence[str], settings: Settings) -> pd.DataFrame:
+    """I(X;T_l) of the CNN's ``layers`` at every recorded epoch by sample propagation, X uniform on
+    ``mnist_sp_inputs`` of the recorded test images (seed ``settings.seed``), ``mnist_samples_per_x``
+    replicas, ``mnist_mc`` Monte Carlo points; the frame of
+    :func:`~ibcore.analysis.propagation.sp_information` (nats).
+
+    ``sp_information`` accepts the conv-net kinds it lists, not ``goldfeld_mnist_cnn``; this is its
+    loop over :func:`~ibcore.analysis.propagation.layer_maps`, which reads the net as it reads
+    every :class:`~ibcore.models.ConvNet` (noise on each layer's input, the image's included).
+    """
+    beta = float(run.config["model"]["noise_std"])
+    sub = input_subsample(int(run.x_eval.shape[0]), settings.mnist_sp_inputs, seed=settings.seed)
+    x = run.x_eval[sub].to(torch.float64).reshape(len(sub), -1)
+    hidden = [name for name in run.layers if name != "output"]
+    rows = []
+    for epoch in run.epochs.tolist():
+        model = run.model_at(int(epoch))
+        maps = layer_maps(model)
+        for name in layers:
+            r = mi_sample_propagation(
+                x,
+                maps,
+                beta,
+                layer_index=hidden_layer_index(model, name),
+                n_samples_per_x=settings.mnist_samples_per_x,
+                n_mc=settings.mnist_mc,
+                seed=0,
+                device=settings.device,
+            )
+            rows.append((run.seed, name, hidden.index(name) + 1, int(epoch), beta, r.mi, r.stderr, len(sub)))
+    frame = pd.DataFrame(rows, columns=list(SP_COLUMNS))
+    return frame.sort_values(["layer_index", "epoch"], ignore_index=True)
+
+
 def mnist_cnn(settings: Settings) -> CNNResults:
-    """Train (or load) the noisy CNN once per training seed on ``n_mnist_train`` images, recorded on
-    ``n_mnist_eval`` test images (stratified subsets, seed ``settings.seed``), and estimate its
-    last two hidden layers.
+    """Train (or load) the noisy CNN once per training seed (the first ``n_cnn_seeds`` of ``seeds``)
+    on ``n_mnist_train`` images, recorded on
+    ``n_mnist_eval`` test images (stratified subsets, seed ``settings.seed``), and estimate its two
+    dense hidden layers.
 
     Returns
     -------
     CNNResults
     """
-    mnist_train = data.subset(
-        data.load_mnist(True), settings.n_mnist_train, seed=settings.seed, stratified=True
-    )
+    mnist_train = data.load_mnist(True)
+    if settings.n_mnist_train < len(mnist_train):
+        mnist_train = data.subset(mnist_train, settings.n_mnist_train, seed=settings.seed, stratified=True)
     mnist_eval = data.subset(
         data.load_mnist(False), settings.n_mnist_eval, seed=settings.seed, stratified=True
     )
@@ -131,16 +170,17 @@ def mnist_cnn(settings: Settings) -> CNNResults:
             cnn_config(settings, seed=seed),
             train=(mnist_train.x, mnist_train.y),
             eval=(mnist_eval.x, mnist_eval.y),
+            layers=list(CNN_LAYERS),
             device=settings.device,
         )
-        for seed in settings.seeds
+        for seed in settings.seeds[: settings.n_cnn_seeds]
     }
     layers = list(CNN_LAYERS)
-    sp = [sp_information(cnn, layers=layers, **sp_options(settings)) for cnn in runs.values()]
+    sp = [cnn_sp_information(cnn, layers, settings) for cnn in runs.values()]
     geo = [geometry_frame(cnn, layers=layers) for cnn in runs.values()]
     table = compression_vs_clustering(pd.concat(sp, ignore_index=True), pd.concat(geo, ignore_index=True))
     acc = {seed: float(cnn.history["eval_acc"].iloc[-1]) for seed, cnn in runs.items()}
-    ceiling = float(np.log2(min(settings.sp_inputs, len(mnist_eval))))
+    ceiling = float(np.log2(min(settings.mnist_sp_inputs, len(mnist_eval))))
     return CNNResults(runs, layers, sp[0], geo[0], table, acc, ceiling)
 
 

@@ -1,7 +1,7 @@
 """The noisy SZT nets of chapter 2: training, sample propagation, clustering, the deterministic twin.
 
 :func:`train_szt` trains (or loads), for every training seed of the profile, one noisy
-12-10-7-5-4-3-2 tanh net per beta of the sweep and one with the orthonormality penalty
+12-10-7-5-4-3-2 tanh net per beta of the sweep and one with the Parseval retraction
 (:func:`noisy_config` is their configuration); :func:`sample_propagation` estimates I(X;T_l) of
 their hidden layers (:func:`sp_options` are its settings, shared with the MNIST part);
 :func:`clustering` sets the class-distance ratio next to the falls of I(X;T_l); :func:`twin_binning`
@@ -27,6 +27,7 @@ from ibcore.analysis.infoplane import information_plane
 from ibcore.analysis.propagation import deterministic_twin, sp_information
 from ibcore.analysis.subsample import input_subsample, subsample_run
 from ibcore.estimators import Binning
+from ibcore.study.chapters.noisy_dnns.checks import rho_after_peak
 from ibcore.training import RecordedRun, TrainConfig, log_schedule, train_and_record
 
 if TYPE_CHECKING:  # ibcore.study.profiles imports this package (its PROFILE table)
@@ -81,6 +82,7 @@ TRACK_COLUMNS = [
     "measure change",
     "rho",
     "rho in dip",
+    "rho after peak",
 ]
 ORTHO_COLUMNS = ["peak epoch", "peak", "bottom epoch", "dip", "dip stderr", "measure change"]
 
@@ -99,7 +101,7 @@ class SZTRuns:
     seed_runs: dict[int, dict[float, RecordedRun]]
     """Per training seed (in the order of ``settings.seeds``): one run per beta, in the sweep's order."""
     seed_ortho: dict[int, RecordedRun]
-    """Per training seed: the run at the first beta with the orthonormality penalty."""
+    """Per training seed: the run at the first beta with the Parseval retraction."""
 
     @property
     def seeds(self) -> list[int]:
@@ -113,7 +115,7 @@ class SZTRuns:
 
     @property
     def ortho(self) -> RecordedRun:
-        """The first seed's run with the orthonormality penalty."""
+        """The first seed's run with the Parseval retraction."""
         return self.seed_ortho[self.seeds[0]]
 
     @property
@@ -128,7 +130,7 @@ class SZTRuns:
 
     @property
     def acc(self) -> dict[float, float]:
-        """Final accuracy on all inputs per beta, mean over the seeds."""
+        """Final accuracy on all inputs (noise off, as the authors evaluate) per beta, mean over the seeds."""
         return {
             beta: float(
                 np.mean([runs[beta].history["eval_acc"].iloc[-1] for runs in self.seed_runs.values()])
@@ -145,10 +147,11 @@ class SZTRuns:
 def noisy_config(settings: Settings, beta: float, *, seed: int | None = None, **changes: Any) -> TrainConfig:
     """The training configuration of the noisy SZT net at noise std ``beta``.
 
-    The 12-10-7-5-4-3-2 tanh MLP with ``noise_std=beta``, Adam at ``settings.lr``, batch 256,
-    ``settings.n_epochs`` epochs with ``settings.n_record`` log-spaced recorded epochs, training
-    seed ``seed`` (default ``settings.seeds[0]``), weights recorded; ``changes`` replace further
-    fields (e.g. ``orthonormal_penalty=``).
+    The 12-10-7-5-4-3-2 tanh MLP with ``noise_std=beta`` in training only (``noise_in_eval=False``,
+    as kgreenewald/smoothMI's ``addNoise``), torch's default init, Adam at ``settings.lr``, batch
+    256, ``settings.n_epochs`` epochs with ``settings.n_record`` log-spaced recorded epochs,
+    training seed ``seed`` (default ``settings.seeds[0]``), weights recorded; ``changes`` replace
+    further fields (e.g. ``parseval_alpha=``).
 
     Returns
     -------
@@ -164,17 +167,19 @@ def noisy_config(settings: Settings, beta: float, *, seed: int | None = None, **
         seed=settings.seeds[0] if seed is None else seed,
         record_weights=True,
     )
-    return dataclasses.replace(base, model={**base.model, "noise_std": beta}, **changes)
+    return dataclasses.replace(
+        base, model={**base.model, "noise_std": beta, "noise_in_eval": False}, **changes
+    )
 
 
 def train_szt(settings: Settings) -> SZTRuns:
     """Train (or load from the run cache) per training seed one noisy SZT net per beta and one with
-    the penalty.
+    the Parseval retraction.
 
-    The SZT data split of chapter 0 (``settings.train_fraction``, seed ``settings.seed``); every
-    run is recorded on all 4096 inputs. For each seed of ``settings.seeds``, the runs of
-    ``settings.betas`` are trained in order, then the run at the first beta with
-    ``orthonormal_penalty=settings.ortho_penalty``.
+    A seeded random split of the 4096 SZT inputs (``settings.train_fraction``, seed
+    ``settings.seed``); every run is recorded on all 4096 inputs. For each seed of
+    ``settings.seeds``, the runs of ``settings.betas`` are trained in order, then the run at the
+    first beta with ``parseval_alpha=settings.parseval_alpha``.
 
     Returns
     -------
@@ -191,7 +196,7 @@ def train_szt(settings: Settings) -> SZTRuns:
     for seed in settings.seeds:
         seed_runs[seed] = {beta: fit(noisy_config(settings, beta, seed=seed)) for beta in settings.betas}
         seed_ortho[seed] = fit(
-            noisy_config(settings, settings.betas[0], seed=seed, orthonormal_penalty=settings.ortho_penalty)
+            noisy_config(settings, settings.betas[0], seed=seed, parseval_alpha=settings.parseval_alpha)
         )
     return SZTRuns(szt=szt, train=train, seed_runs=seed_runs, seed_ortho=seed_ortho)
 
@@ -207,8 +212,8 @@ def describe_runs(szt_runs: SZTRuns, settings: Settings) -> str:
     return (
         f"{len(all_runs)} runs{per_seed}, {len(ortho.epochs)} recorded epochs each {ortho.epochs.tolist()}; "
         + settings.note_runs(all_runs)
-        + f"\nfinal accuracy on all 4096 inputs: {acc} "
-        + f"orthonormal (beta={szt_runs.beta0}): {ortho_acc:.3f}"
+        + f"\nfinal accuracy on all 4096 inputs (noise off): {acc} "
+        + f"with the Parseval retraction (beta={szt_runs.beta0}): {ortho_acc:.3f}"
     )
 
 
@@ -384,5 +389,7 @@ def twin_binning(settings: Settings, szt_runs: SZTRuns, clus: Clustering) -> Twi
         twins.append(twin)
         binned.append(information_plane(twin, est, layers=szt_runs.hidden, progress=False))
         geo.append(geometry_frame(subsample_run(twin, clus.geo_idx), layers=szt_runs.hidden))
-    track = compression_vs_clustering(pd.concat(binned, ignore_index=True), pd.concat(geo, ignore_index=True))
+    all_binned, all_geo = pd.concat(binned, ignore_index=True), pd.concat(geo, ignore_index=True)
+    track = compression_vs_clustering(all_binned, all_geo)
+    track["rho after peak"] = rho_after_peak(all_binned, all_geo, track).reindex(track.index).to_numpy()
     return Twin(twins[0], binned[0], geo[0], track)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ibcore.study.chapters.noisy_dnns.records import DIP_MIN, GAP_MIN, N_SE, TIGHTEN
+from ibcore.study.chapters.noisy_dnns.records import DIP_MIN, GAP_MIN, N_SE, PROXY_MARGIN, RHO_MIN, TIGHTEN
 
 __all__ = [
     "SIG",
@@ -120,13 +120,13 @@ class KeyNumbers:
     n_track_fall: int
     """... of them during whose fall the twin's ratio fell by at least ``TIGHTEN``."""
     n_track: int
-    """... of them that also correlate positively over all epochs."""
+    """... of them whose rank correlation after the binned peak reaches ``RHO_MIN``."""
     n_rho_pos: int
     """Twin layers with a positive rank correlation over all epochs."""
     n_rho: int
     """Twin layers with a correlation at all (not constant)."""
     was: pd.Index
-    """Layers that compress at the first beta without the penalty."""
+    """Layers that compress at the first beta without the retraction."""
     n_prevented: int
     """... of them that no longer compress with it."""
     n_cnn_comp: int
@@ -135,6 +135,12 @@ class KeyNumbers:
     """CNN layers whose within-minus-between similarity rose by at least ``GAP_MIN``."""
     key: pd.DataFrame
     """The page's key table, per beta."""
+    seed_proxy: pd.DataFrame
+    """Noisy and deterministic accuracy per (beta, seed) (:func:`proxy_accuracy`)."""
+    proxy: pd.DataFrame
+    """Their mean over seeds, per beta."""
+    n_proxy: int
+    """Betas whose mean |noisy - deterministic| accuracy is within ``PROXY_MARGIN``."""
 
 
 def key_numbers(
@@ -144,6 +150,7 @@ def key_numbers(
     seed_cnn: pd.DataFrame,
     sp_cnn: pd.DataFrame,
     cos_gaps: pd.DataFrame,
+    seed_proxy: pd.DataFrame,
     *,
     acc: Mapping[float, float],
     cnn_acc: float,
@@ -163,6 +170,8 @@ def key_numbers(
         :attr:`CNNResults.sp`.
     cos_gaps : pandas.DataFrame
         :func:`cosine_gaps`: per (seed, layer), columns ``first`` and ``last``.
+    seed_proxy : pandas.DataFrame
+        :func:`proxy_accuracy`: per (beta, seed), ``noisy - deterministic`` among its columns.
     acc : mapping
         Final accuracy per beta.
     cnn_acc : float
@@ -181,7 +190,7 @@ def key_numbers(
     if seed_table.empty or not len(hidden):
         raise ValueError("key_numbers needs a non-empty table and at least one hidden layer")
     tables = {"seed_table": seed_table, "seed_track": seed_track, "seed_ortho": seed_ortho}
-    for name, t in {**tables, "seed_cnn": seed_cnn, "cos_gaps": cos_gaps}.items():
+    for name, t in {**tables, "seed_cnn": seed_cnn, "cos_gaps": cos_gaps, "seed_proxy": seed_proxy}.items():
         _seeded(t, name)
     hidden = list(hidden)
     seed_table = seed_table.assign(**{SIG: significant_dip(seed_table)})
@@ -215,6 +224,7 @@ def key_numbers(
         }
     )
     key.index.name = "beta"
+    proxy = seed_proxy.groupby(level="beta", sort=False).mean(numeric_only=True)
     return KeyNumbers(
         beta0=beta0,
         last=last,
@@ -239,7 +249,7 @@ def key_numbers(
         lags=lags,
         n_bin_comp=len(bin_comp),
         n_track_fall=int(fall_ok.sum()),
-        n_track=int((fall_ok & (bin_comp["rho"] > 0)).sum()),
+        n_track=int((bin_comp["rho after peak"] >= RHO_MIN).sum()),
         n_rho_pos=int((track["rho"] > 0).sum()),
         n_rho=int(track["rho"].notna().sum()),
         was=was,
@@ -248,20 +258,23 @@ def key_numbers(
         cnn_layers=list(cos_gap.index),
         n_cluster=int((cos_gap["last"] - cos_gap["first"] >= GAP_MIN).sum()),
         key=key,
+        seed_proxy=seed_proxy,
+        proxy=proxy,
+        n_proxy=int((proxy["noisy - deterministic"].abs() <= PROXY_MARGIN).sum()),
     )
 
 
 def ortho_sentence(ortho_table: pd.DataFrame, hidden: Sequence[str]) -> str:
-    """Whether the classes still clustered with the penalty: a hidden layer whose distance ratio
+    """Whether the classes still clustered with the Parseval retraction: a hidden layer whose distance ratio
     fell by at least :data:`TIGHTEN` during its largest fall."""
     if ortho_table.loc[list(hidden), "measure change"].min() <= -TIGHTEN:
-        return "the penalty did not stop the classes from clustering"
-    return "the classes did not cluster with the penalty"
+        return "the retraction did not stop the classes from clustering"
+    return "the classes did not cluster with the retraction"
 
 
 def bin_sentence(n_rho_pos: int, n_rho: int) -> str:
     """Whether binning followed clustering throughout training: every twin layer with a correlation
     (``n_rho``) correlates positively (``n_rho_pos``)."""
     if n_rho_pos < n_rho:
-        return "binning followed clustering during its falls but not throughout training"
+        return "over the whole run, fitting phase included, the two did not move together in every layer"
     return "binned I(X;T) and clustering moved together throughout training"

@@ -12,7 +12,7 @@ import pytest
 
 from ibcore.analysis.summary import LN2
 from ibcore.study.chapters.estimator_dependence.estimator_checks import dpi_table, rank_correlations
-from ibcore.study.chapters.estimator_dependence.verdicts import worst_text
+from ibcore.study.chapters.estimator_dependence.prose import worst_text
 
 from . import fakes
 

@@ -111,6 +111,30 @@ def test_disagreeing_decided_and_possible():
     assert chapter.disagreeing(agree) == ([], [])
 
 
+def test_disagreement_compares_estimators_of_the_same_layer_that_apply():
+    def table():  # every estimator of ORDER "does not", both activations
+        return pd.DataFrame({a: ["does not"] * len(chapter.ORDER) for a in chapter.ACTS}, index=chapter.ORDER)
+
+    assert chapter.applicable("tanh") == [
+        n for n in chapter.ORDER if n not in ("kNN (KSG, k=5)", "decision rule")
+    ]
+    assert "binning, 30 bins on [-1, 1]" not in chapter.applicable("relu")
+    # kNN alone, the decision rule (output layer) alone, the fixed range on ReLU alone: no disagreement
+    assert chapter.disagreeing(table()) == ([], [])
+    for cells in (
+        {("kNN (KSG, k=5)", "tanh"): "compresses"},
+        {("decision rule", "relu"): "compresses"},
+        {("binning, 30 bins on [-1, 1]", "relu"): "compresses"},
+    ):
+        t = table()
+        for (name, act), value in cells.items():
+            t.loc[name, act] = value
+        assert chapter.disagreeing(t) == ([], []), cells
+    t = table()
+    t.loc["KDE, var 0.1", "relu"] = "compresses"  # KDE against binning on the same layer
+    assert chapter.disagreeing(t) == (["relu"], ["relu"])
+
+
 def test_two_phases_need_a_rise_then_a_fall():
     rows = []
     name = "binning, 30 bins on [-1, 1]"
@@ -142,13 +166,14 @@ def test_layer_excess_of_binning_estimators_only():
 
 def test_saxe_pattern_everywhere_reproduces_every_row():
     planes = fakes.every_estimator(_saxe(COMPRESS, FLAT))
-    for name in chapter.ORDER:
+    assert list(chapter.SAXE_CLAIMS) == list(chapter.SAXE_USED)
+    for name in chapter.SAXE_USED:
         e = _decide(planes, chapter.SAXE_CLAIMS[name])
         assert (e.verdict, e.items, e.seeds) == ("reproduced", ("tanh", "ReLU"), 5), name
         assert all(s.method == "t over 5 seeds" for s in e.statistic)
-        assert e.support == "tanh 5/5 seeds >= 0.1 bit, ReLU 5/5 seeds <= 0.1 bit"
+        assert e.support == "seeds whose own drop is >= 0.1 bit: tanh 5/5, ReLU 0/5"
     every = _decide(planes, chapter.SAXE_ALL)
-    assert every.verdict == "reproduced" and len(every.statistic) == 20
+    assert every.verdict == "reproduced" and len(every.statistic) == 8
     assert every.items[:2] == ("binning, 30 bins on [-1, 1]: tanh", "binning, 30 bins on [-1, 1]: ReLU")
     assert _decide(planes, chapter.TWO_PHASES).verdict == "reproduced"  # 1 bit up, ~1 bit down
     dis = _decide(planes, chapter.DISAGREE)  # every estimator agrees: decided count 0, none possible
@@ -157,27 +182,52 @@ def test_saxe_pattern_everywhere_reproduces_every_row():
     assert dpi.verdict == "not reproduced" and (dpi.statistic.low, dpi.statistic.high) == (0, 0)
 
 
+def test_the_other_estimators_against_their_own_rows_of_table_one():
+    planes = fakes.every_estimator(_saxe(COMPRESS, FLAT))  # tanh falls 1 bit, ReLU flat, everywhere
+    own = chapter.OWN_CLAIMS
+    assert set(own) == set(chapter.ORDER) - set(chapter.SAXE_USED)
+    # [8], [9]: no compression for either activation; here tanh's H(Y_hat) falls: half of the claim
+    rule = _decide(planes, own["decision rule"])
+    assert rule.verdict == "partly" and rule.reason.startswith("met by 1 of 2: ReLU;")
+    # [18]: the MLP compresses with tanh and with ReLU; ReLU is flat here
+    renyi = _decide(planes, own["Renyi"])
+    assert renyi.verdict == "partly" and renyi.reason.startswith("met by 1 of 2: tanh;")
+    both = _decide(fakes.every_estimator(_saxe(COMPRESS, COMPRESS)), own["Renyi"])
+    assert both.verdict == "reproduced"
+    # [5]: ReLU compresses for some seeds but not on average - the interval of the ReLU drops
+    adaptive = _decide(planes, own["adaptive binning, 30 bins"])
+    assert adaptive.verdict == "reproduced" and adaptive.items == ()
+    relu = _decide(fakes.every_estimator(_saxe(COMPRESS, COMPRESS)), own["adaptive binning, 30 bins"])
+    assert relu.verdict == "not reproduced"
+    # no verdict in Table I: not comparable, the drops shown
+    for name in chapter.NO_VERDICT:
+        e = _decide(planes, own[name])
+        assert e.verdict == "not comparable" and e.reason == chapter.NO_VERDICT[name], name
+        assert e.ours.startswith("drop of l2: tanh 1.05 +- 0.11, ReLU 0.00 +- 0.00 bits")
+    assert "comp cell empty" in chapter.OWN_ROWS["EDGE"]
+
+
 def test_relu_compressing_under_kde_makes_those_rows_partly_and_estimators_disagree():
     relu = {**FLAT, "KDE, var 1e-3": fakes.RISE_FALL, "KDE, var 0.1": fakes.RISE_FALL}
     planes = fakes.every_estimator(_saxe(COMPRESS, relu))
     kde = _decide(planes, chapter.SAXE_CLAIMS["KDE, var 0.1"])
     assert kde.verdict == "partly" and kde.reason.startswith("met by 1 of 2: tanh;")
-    assert _decide(planes, chapter.SAXE_CLAIMS["EDGE"]).verdict == "reproduced"
+    assert _decide(planes, chapter.SAXE_CLAIMS["binning, width 0.07"]).verdict == "reproduced"
     every = _decide(planes, chapter.SAXE_ALL)
-    assert every.verdict == "partly" and every.reason.startswith("met by 18 of 20:")
+    assert every.verdict == "partly" and every.reason.startswith("met by 6 of 8:")
     dis = _decide(planes, chapter.DISAGREE)
     assert dis.verdict == "reproduced" and dis.ours.startswith(
         "estimators give opposite decided answers on compression for 1 of 2 activations (relu;"
     )
-    assert dis.support.endswith("relu: 2 compress, 8 do not, 0 undecided")
+    assert dis.support.endswith("relu (7 applicable): 2 compress, 5 do not, 0 undecided")
 
 
 def test_jitter_straddles_the_threshold_inconclusive():
-    planes = fakes.every_estimator(_saxe({**COMPRESS, "Renyi": fakes.JITTER}, FLAT))
-    renyi = _decide(planes, chapter.SAXE_CLAIMS["Renyi"])
-    assert renyi.verdict == "inconclusive" and renyi.reason.startswith("the interval straddles")
-    assert _decide(planes, chapter.SAXE_ALL).verdict == "inconclusive"  # 19 met, one undecided
-    dis = _decide(planes, chapter.DISAGREE)  # Renyi's tanh might not compress: 0 decided, 1 possible
+    planes = fakes.every_estimator(_saxe({**COMPRESS, "KDE, var 0.1": fakes.JITTER}, FLAT))
+    kde = _decide(planes, chapter.SAXE_CLAIMS["KDE, var 0.1"])
+    assert kde.verdict == "inconclusive" and kde.reason.startswith("the interval straddles")
+    assert _decide(planes, chapter.SAXE_ALL).verdict == "inconclusive"  # 7 met, one undecided
+    dis = _decide(planes, chapter.DISAGREE)  # KDE's tanh might not compress: 0 decided, 1 possible
     assert dis.verdict == "inconclusive" and (dis.statistic.low, dis.statistic.high) == (0, 1)
 
 
@@ -221,37 +271,78 @@ def test_one_seed_gives_no_interval_and_no_verdict():
     planes = fakes.every_estimator(_saxe({None: [1.0]}, {None: [0.0]}))
     for claim in chapter.CLAIMS:
         e = _decide(planes, claim, one)
-        assert e.verdict == "inconclusive", claim.key
+        skip = claim in (chapter.MNIST_CLAIM, *(chapter.OWN_CLAIMS[n] for n in chapter.NO_VERDICT))
+        assert e.verdict == ("not comparable" if skip else "inconclusive"), claim.key
 
 
 def test_a_missing_estimate_is_not_comparable():
     planes = fakes.every_estimator(_saxe(COMPRESS, FLAT))
-    planes = planes[~((planes["estimator"] == "kNN (KSG, k=5)") & (planes["layer"] == "l2"))]
+    planes = planes[~((planes["estimator"] == "KDE, var 0.1") & (planes["layer"] == "l2"))]
     result = chapter.claims(planes, _settings(), last="l2")
-    knn = result.get("saxe2018/tanh-vs-relu-knn-ksg-5")
-    assert knn.verdict == "not comparable" and "did not run on l2" in knn.reason
+    kde = result.get("saxe2018/tanh-vs-relu-kde-0.1")
+    assert kde.verdict == "not comparable" and "did not run on l2" in kde.reason
     assert result.get(KEYS["saxe_all"]).verdict == "not comparable"
+    assert result.get("saxe2018/mnist-tanh-vs-relu").verdict == "not comparable"  # no MNIST part given
 
 
 # --- the default and smoke profiles -----------------------------------------------------------------
 
 
-def test_default_names_the_decisive_deviations_and_smoke_is_not_comparable():
+def test_default_runs_saxe_settings_and_smoke_is_not_comparable():
     planes = fakes.every_estimator(_saxe(COMPRESS, FLAT))
     result = chapter.claims(planes, _settings(), last="l2")
-    assert {e.verdict for e in result.evaluations[:-1]} == {"inconclusive"}
-    assert all(
-        e.reason.startswith("decisive settings deviate: lr 0.004 vs 0.0004") for e in result.evaluations[:-1]
-    )
-    assert result.get(KEYS["two"]).reason.count("init truncated normal, std 1/sqrt(fan-out)") == 1
+    for name in chapter.SAXE_USED:  # Saxe et al.'s settings: only seeds, recorded epochs, inputs deviate
+        e = result.get(chapter.SAXE_CLAIMS[name].key)
+        assert e.verdict == "reproduced" and not [d for d in e.deviations if d.decisive], name
+    assert result.get(KEYS["saxe_all"]).verdict == "reproduced"
+    two = result.get(KEYS["two"])  # Shwartz-Ziv & Tishby's init is not Saxe et al.'s
+    assert two.verdict == "inconclusive" and [d.name for d in two.deviations if d.decisive] == ["init"]
+    renyi = result.get(chapter.OWN_CLAIMS["Renyi"].key)  # [18]: MNIST, SGD
+    assert [d.name for d in renyi.deviations if d.decisive] == ["dataset", "widths", "optimizer"]
+    rule = result.get(chapter.OWN_CLAIMS["decision rule"].key)
+    assert rule.verdict == "inconclusive" and [d.name for d in rule.deviations if d.decisive] == ["optimizer"]
     dpi = result.get(KEYS["dpi"])  # an existence claim: another network's widths do not decide it
     assert [d.text() for d in dpi.deviations] == [
         "widths [12, 10, 7, 5, 4, 3, 2] vs [12, 3, 2, 12, 2, 2] (uncertainty only)"
     ]
-    assert result.get(KEYS["saxe_all"]).outcome == "met"  # the rule is met, but the runs deviate
     smoke = chapter.claims(planes, _settings("smoke"), last="l2")
     assert {e.verdict for e in smoke.evaluations} == {"not comparable"}
     assert "n_epochs 20 vs 10000 (x1/500, decisive)" in [d.text() for d in smoke.evaluations[0].deviations]
+
+
+def _mnist(tanh, relu, n_seeds=3):
+    """An MNIST part whose last layer "l4" drops by ``tanh``/``relu`` bits (one value per seed)."""
+    rows = []
+    for name in ("binning, width 0.5", "KDE, var 0.1"):
+        for act, drops in (("tanh", tanh), ("relu", relu)):
+            for seed, d in enumerate(drops[:n_seeds]):
+                rows += fakes.plane_rows(name, act, "l4", 4, [v * B for v in fakes.curve(d)], seeds=[seed])
+                rows[-3:] = [{**r, "activation": act} for r in rows[-3:]]
+    planes = pd.DataFrame(rows)
+    return MNIST(runs={}, planes=planes, last="l4", accuracy={}, n_eval=64, table=pd.DataFrame())
+
+
+def test_mnist_row_decides_saxe_et_al_s_two_estimators():
+    settings = _settings()
+    planes = fakes.every_estimator(_saxe(COMPRESS, FLAT))
+    ours = _paper(chapter.MNIST_CLAIM, settings)
+    result = chapter.claims(
+        planes, settings, last="l2", ours=ours, mnist=_mnist(fakes.RISE_FALL, fakes.MONOTONE)
+    )
+    e = result.get(chapter.MNIST_CLAIM.key)
+    assert e.verdict == "reproduced" and e.items == chapter.MNIST_ITEMS and len(e.statistic) == 4
+    kde = _mnist(fakes.RISE_FALL, [0.0, 0.0, 0.0])
+    kde.planes.loc[
+        (kde.planes["estimator"] == "KDE, var 0.1") & (kde.planes["activation"] == "relu"), "I(X;L)"
+    ] = kde.planes["I(X;L)"] * 0 + B
+    assert (
+        chapter.claims(planes, settings, last="l2", ours=ours, mnist=kde).get(e.claim.key).verdict
+        == "reproduced"
+    )
+    default = chapter.claims(planes, settings, last="l2", mnist=_mnist(fakes.RISE_FALL, fakes.MONOTONE))
+    d = default.get(e.claim.key)  # 150 of Saxe et al.'s 10^4 epochs: inconclusive at default
+    assert d.verdict == "inconclusive" and [x.name for x in d.deviations if x.decisive] == ["MNIST: n_epochs"]
+    assert d.outcome == "met"
 
 
 def test_record_claims_writes_every_row_in_order(tmp_path, monkeypatch):
@@ -262,10 +353,9 @@ def test_record_claims_writes_every_row_in_order(tmp_path, monkeypatch):
     assert card["claim"].tolist() == [c.claim for c in chapter.CLAIMS]
     stored = json.loads((tmp_path / "default" / f"{NB}.json").read_text())
     assert [r["key"] for r in stored] == [c.key for c in chapter.CLAIMS]
-    assert {r["verdict"] for r in stored[:-1]} == {"inconclusive"} and {r["seeds"] for r in stored} == {5}
-    assert (
-        stored[-1]["verdict"] == "not reproduced"
-    )  # these fakes hold no DPI break, and widths do not decide
+    assert {r["seeds"] for r in stored} == {5, 2}  # the MNIST row: mnist_seeds
+    assert stored[-2]["verdict"] == "not reproduced"  # these fakes hold no DPI break; widths do not decide
+    assert stored[-1]["verdict"] == "not comparable"  # no MNIST part given
     empty = chapter.Claims((), pd.DataFrame(), 0, 0, [], np.zeros(0))
     with pytest.raises(ValueError, match="no claims"):
         chapter.record_claims(NB, empty)
@@ -296,8 +386,10 @@ def test_dead_sentence_counts_seeds_near_chance():
 
 
 def test_mnist_text():
-    comp = pd.DataFrame({"relu": [False, True], "tanh": [True, False]}, index=["X", "Y"])
-    assert chapter.mnist_text(comp) == "X: tanh compresses, ReLU no; Y: tanh no, ReLU compresses"
+    comp = pd.DataFrame(
+        {"relu": ["does not", "undecided"], "tanh": ["compresses", "does not"]}, index=["X", "Y"]
+    )
+    assert chapter.mnist_text(comp) == "X: tanh compresses, ReLU does not; Y: tanh does not, ReLU undecided"
 
 
 def _glue_inputs():
@@ -309,7 +401,7 @@ def _glue_inputs():
     dpi = DPI(table=pd.DataFrame(), n_binning=3, worst=None)
     sweeps = (pd.DataFrame({"I(X;L)": [0.0, 12 * B]}), pd.DataFrame({"I(X;L)": [0.001 * B, 7 * B]}))
     m_table = pd.DataFrame(
-        {"compresses": [True, False]},
+        {"decision": ["compresses", "does not"]},
         index=pd.MultiIndex.from_tuples([("X", "tanh"), ("X", "relu")], names=["estimator", "activation"]),
     )
     mnist = MNIST(runs={}, planes=pd.DataFrame(), last="l4", accuracy={}, n_eval=64, table=m_table)
@@ -337,10 +429,18 @@ def test_glue_values_cover_the_page_and_read_the_interval_decisions():
     assert (
         values["sweep_text"] == "from 0.0 to 12.0 bits" and values["ksweep_text"] == "from 0.00 to 7.0 bits"
     )
-    assert values["m_text"] == "X: tanh compresses, ReLU no"
+    assert values["m_text"] == "X: tanh compresses, ReLU does not"
     assert (
         values["rho_text"] == "0.90 with the distance ratio, -0.80 with saturation and 0.10 with the diameter"
     )
     assert values["geo_sentence"].startswith("compression in the binned plane")
-    assert values["v_saxe"] == values["v_dis"] == "inconclusive" and values["run_profile"] == "default"
-    assert values["why_saxe"].startswith("decisive settings deviate: lr 0.004 vs 0.0004")
+    assert (
+        values["v_saxe"] == "partly"
+        and values["v_dis"] == "reproduced"
+        and values["run_profile"] == "default"
+    )
+    assert values["why_saxe"].startswith("met by 7 of 8:")
+    assert (
+        values["v_mnist"] == "not comparable"
+        and values["acc_seeds"] == "tanh: 0.900, 0.900; relu: 0.900, 0.550"
+    )

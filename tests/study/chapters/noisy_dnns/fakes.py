@@ -70,6 +70,19 @@ def sp_cnn() -> pd.DataFrame:
     )
 
 
+def proxy_table(diff: dict, seeds: Sequence[int]) -> pd.DataFrame:
+    """Per (beta, seed): deterministic accuracy 0.9 and the noisy one ``0.9 + diff[beta]`` (a number
+    for every seed or a list of one per seed)."""
+    rows = {}
+    for beta, d in diff.items():
+        for j, seed in enumerate(seeds):
+            dj = d[j] if isinstance(d, (list, tuple, np.ndarray)) else d
+            rows[(beta, seed)] = {"deterministic": 0.9, "noisy": 0.9 + dj, "noisy - deterministic": dj}
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index = pd.MultiIndex.from_tuples(frame.index, names=["beta", "seed"])
+    return frame
+
+
 def numbers(
     *,
     seeds: Sequence[int] = (0,),
@@ -79,6 +92,8 @@ def numbers(
     cnn: dict | None = None,
     gap_first: dict | None = None,
     gap_last: dict | None = None,
+    proxy: dict | None = None,
+    cnn_acc: float = 0.75,
 ):
     """:func:`key_numbers` of synthetic per-seed tables (defaults: one compressing layer, layer3)."""
     seeds = list(seeds)
@@ -88,7 +103,8 @@ def numbers(
         (0.005, "layer3"): {"dip": 1.0, "dip stderr": 0.05, "measure change": -0.3},
     }
     track = track or {
-        layer: {"dip": 0.5, "dip stderr": NAN, "measure change": -0.3, "rho": 0.6} for layer in HIDDEN
+        layer: {"dip": 0.5, "dip stderr": NAN, "measure change": -0.3, "rho": 0.6, "rho after peak": 0.8}
+        for layer in HIDDEN
     }
     ortho = ortho or {layer: {"dip": 0.0, "dip stderr": 0.01, "measure change": 0.0} for layer in HIDDEN}
     cnn = cnn or {layer: {"dip": 0.5, "dip stderr": 0.05, "measure change": -0.2} for layer in CNN}
@@ -99,7 +115,8 @@ def numbers(
         per_seed(cnn, seeds),
         sp_cnn(),
         cos_gaps(gap_first or dict.fromkeys(CNN, 0.0), gap_last or dict.fromkeys(CNN, 0.4), seeds),
+        proxy_table(proxy or {0.005: -0.002}, seeds),
         acc={0.005: 0.9},
-        cnn_acc=0.75,
+        cnn_acc=cnn_acc,
         hidden=HIDDEN,
     )

@@ -39,8 +39,10 @@ def synthetic(seeds=(0,)) -> ch.KeyNumbers:
     # twin (binned, no stderr): layer1 at the ceiling (constant: rho NaN); layer2 falls and tightens
     # with rho > 0 (tracks); layer3 falls and tightens but rho < 0
     track = rows({"layer1": (0.0, NAN, 0.0), "layer2": (0.4, NAN, -0.3), "layer3": (0.2, NAN, -0.2)})
-    for layer, rho in zip(HIDDEN, [NAN, 0.7, -0.4], strict=True):
+    # after the binned peak: layer2 0.9 (tracks), layer3 0.3 (below 0.5)
+    for layer, rho, after in zip(HIDDEN, [NAN, 0.7, -0.4], [NAN, 0.9, 0.3], strict=True):
         track[layer]["rho"] = rho
+        track[layer]["rho after peak"] = after
     # with the penalty layer2 still compresses, layer3 does not -> 1 of 2 prevented
     ortho = rows({"layer1": (0.0, 0.01, 0.05), "layer2": (0.25, 0.05, -0.02), "layer3": (0.05, 0.05, 0.1)})
     cnn = rows({"layer3": (0.3, 0.05, -0.2), "layer4": (0.05, 0.05, 0.1)})
@@ -89,6 +91,7 @@ def test_key_numbers_counts(seeds):
     assert key["compressing layers"].tolist() == [2, 0]
     assert key["largest dip [bits]"].tolist() == pytest.approx([0.5, 0.2])
     assert key["final accuracy"].tolist()[0] == 0.9
+    assert n.proxy.loc[0.005, "noisy - deterministic"] == pytest.approx(-0.002) and n.n_proxy == 1
     assert list(key.columns[2:4]) == ["layer3 lag [epochs]", "layer3 bottom lag [epochs]"]
 
 
@@ -113,7 +116,7 @@ def test_key_numbers_means_over_seeds():
 def test_key_numbers_without_compression_and_bad_input():
     n = synthetic()
     table = n.seed_table.drop(columns=[ch.SIG]).assign(dip=0.0)
-    args = (n.seed_track, n.seed_ortho, n.seed_cnn, n.sp_cnn, n.cos_gaps)
+    args = (n.seed_track, n.seed_ortho, n.seed_cnn, n.sp_cnn, n.cos_gaps, n.seed_proxy)
     m = ch.key_numbers(table, *args, acc={}, cnn_acc=0.5, hidden=HIDDEN)
     assert (m.n_beta_comp, m.n_comp, len(m.was), m.n_prevented) == (0, 0, 0, 0)
     with pytest.raises(ValueError, match="hidden layer"):
@@ -125,8 +128,15 @@ def test_key_numbers_without_compression_and_bad_input():
 def test_sentences():
     t = pd.DataFrame({"measure change": [0.2, -0.1, -0.5]}, index=["layer1", "layer2", "output"])
     assert (
-        ch.ortho_sentence(t, ["layer1", "layer2"]) == "the penalty did not stop the classes from clustering"
+        ch.ortho_sentence(t, ["layer1", "layer2"])
+        == "the retraction did not stop the classes from clustering"
     )
-    assert ch.ortho_sentence(t, ["layer1"]) == "the classes did not cluster with the penalty"
-    assert ch.bin_sentence(1, 2).startswith("binning followed clustering during its falls but not")
+    assert ch.ortho_sentence(t, ["layer1"]) == "the classes did not cluster with the retraction"
+    assert ch.bin_sentence(1, 2).startswith("over the whole run, fitting phase included, the two did not")
     assert ch.bin_sentence(2, 2) == "binned I(X;T) and clustering moved together throughout training"
+
+
+def test_key_numbers_proxy_counts_within_the_margin():
+    n = fakes.numbers(seeds=(0, 1), proxy={0.005: [-0.004, -0.006], 0.1: [-0.03, -0.05]})
+    assert n.proxy["noisy - deterministic"].tolist() == pytest.approx([-0.005, -0.04])
+    assert n.n_proxy == 1

@@ -60,7 +60,7 @@ lock:
 	@echo "constraints.txt regenerated: commit it, then rebuild the venv (make distclean install)"
 
 # --- notebooks --------------------------------------------------------------------------------
-_executed/$(PROFILE)/%.ipynb: notebooks/%.ipynb $(STAMP) $(wildcard ibcore/*.py ibcore/*/*.py ibcore/*/*/*.py)
+_executed/$(PROFILE)/%.ipynb: notebooks/%.ipynb $(STAMP) $(shell find ibcore -name "*.py")
 	@mkdir -p $(@D) _executed/.partial
 	IBCORE_PROGRESS=0 IBSTUDY_RECORD_DIR=$(CURDIR)/_executed/$(PROFILE) $(VENV)/bin/papermill --kernel python3 \
 	  --cwd notebooks -p profile $(PROFILE) $< _executed/.partial/$(PROFILE)-$(@F)

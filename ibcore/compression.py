@@ -157,6 +157,10 @@ class Compressor:
         Training loss (MSE on scaled inputs) per epoch; empty for PCA.
     wall_time_s : float
         Seconds spent fitting.
+    val_history : list of float
+        Held-out relative reconstruction error after each epoch (only with ``patience``).
+    best_epoch : int
+        The epoch (1-based) whose weights were kept under ``patience`` (0: early stopping off).
     """
 
     method: str
@@ -170,6 +174,8 @@ class Compressor:
     val_error: float = float("nan")
     history: list[float] = field(default_factory=list)
     wall_time_s: float = 0.0
+    val_history: list[float] = field(default_factory=list)
+    best_epoch: int = 0
 
     def _input(self, x: Any) -> torch.Tensor:
         t = as_tensor(x, "x").to(self.device, torch.float32)
@@ -248,7 +254,10 @@ def _train_autoencoder(
     lr: float,
     gen: torch.Generator,
     progress: bool,
+    monitor: Any = None,
 ) -> list[float]:
+    """Adam on the squared error; ``monitor(net)`` (optional) is called after each epoch and
+    stops training when it returns True."""
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     history = []
     for _ in progress_bar(range(n_epochs), enabled=progress, desc="autoencoder", leave=False):
@@ -268,7 +277,33 @@ def _train_autoencoder(
                 f"autoencoder training diverged (loss {history[-1]} at epoch {len(history)}); "
                 f"lower lr (now {lr})"
             )
+        if monitor is not None and monitor(net):
+            break
     return history
+
+
+class _EarlyStop:
+    """Held-out relative error after each epoch; keeps the best weights, stops after ``patience``
+    epochs without a new best."""
+
+    def __init__(self, val: torch.Tensor, patience: int):
+        self.val, self.patience = val, patience
+        self.den = float(((val - val.mean(dim=0)) ** 2).sum())
+        self.errors: list[float] = []
+        self.best, self.best_epoch, self.state = math.inf, 0, None
+
+    @torch.no_grad()
+    def __call__(self, net: nn.Module) -> bool:
+        net.eval()
+        num = sum(
+            float(((net(self.val[i : i + 4096]) - self.val[i : i + 4096]) ** 2).sum())
+            for i in range(0, len(self.val), 4096)
+        )
+        self.errors.append(num / self.den)
+        if self.errors[-1] < self.best:
+            self.best, self.best_epoch = self.errors[-1], len(self.errors)
+            self.state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+        return len(self.errors) - self.best_epoch >= self.patience
 
 
 def fit_compressor(
@@ -284,6 +319,7 @@ def fit_compressor(
     seed: int = 0,
     device: str | torch.device | None = None,
     progress: bool = False,
+    patience: int | None = None,
 ) -> Compressor:
     """Fit a compressor to ``dim`` dimensions on the samples ``x`` (N, ...).
 
@@ -309,6 +345,12 @@ def fit_compressor(
     device : str or torch.device, optional
         ``None``: CUDA when available, else CPU.
     progress : bool, default False
+    patience : int, optional
+        Early stopping on the held-out part: after each epoch its relative reconstruction error
+        is recorded (:attr:`Compressor.val_history`); training stops once ``patience`` epochs in
+        a row brought no new lowest error (``n_epochs`` is the cap) and the weights of the best
+        epoch are kept (:attr:`Compressor.best_epoch`). ``None`` (default): train ``n_epochs``
+        epochs. Needs ``val_fraction > 0``; ignored by PCA.
 
     Returns
     -------
@@ -329,6 +371,10 @@ def fit_compressor(
     seed = check_int(seed, "seed", minimum=0)
     if not 0.0 <= float(val_fraction) < 1.0:
         raise ValueError(f"val_fraction must be in [0, 1), got {val_fraction!r}")
+    if patience is not None:
+        patience = check_int(patience, "patience", minimum=1)
+        if not val_fraction > 0:
+            raise ValueError("patience needs held-out samples: give val_fraction > 0")
     dev = resolve_device(device)
     t = as_tensor(x, "x").to(dev, torch.float32)
     if t.ndim < 2 or len(t) < 2:
@@ -350,6 +396,7 @@ def fit_compressor(
         raise ValueError(f"only {len(train)} fitting samples after holding out val_fraction={val_fraction}")
     scaled = (train - mean) / scale
     history: list[float] = []
+    stop = None
     if method == "pca":
         model: Any = _fit_pca(scaled, dim, seed, dev)
     else:
@@ -359,10 +406,25 @@ def fit_compressor(
                 model = ConvAutoencoder(tuple(t.shape[1:]), dim, hidden=hidden or 128).to(dev)
             else:
                 model = DenseAutoencoder(tuple(t.shape[1:]), dim, hidden=tuple(hidden or (256, 64))).to(dev)
+        if patience is not None:
+            if len(val) < 2:
+                raise ValueError(f"patience needs at least 2 held-out samples, got {len(val)}")
+            stop = _EarlyStop((val - mean) / scale, patience)
         history = _train_autoencoder(
-            model, scaled, n_epochs=n_epochs, batch_size=batch_size, lr=lr, gen=gen, progress=progress
+            model,
+            scaled,
+            n_epochs=n_epochs,
+            batch_size=batch_size,
+            lr=lr,
+            gen=gen,
+            progress=progress,
+            monitor=stop,
         )
+        if stop is not None:
+            model.load_state_dict(stop.state)
     comp = Compressor(method, dim, tuple(t.shape[1:]), model, mean, scale, dev, history=history)
+    if stop is not None:
+        comp.val_history, comp.best_epoch = list(stop.errors), stop.best_epoch
     comp.train_error = comp.reconstruction_error(train)
     comp.val_error = comp.reconstruction_error(val) if n_val >= 2 else float("nan")
     comp.wall_time_s = time.perf_counter() - start

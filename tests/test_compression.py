@@ -139,3 +139,19 @@ def test_encode_refuses_other_shapes_and_divergence_is_reported():
         comp.decode(np.zeros((5, 3)))
     with pytest.raises(FloatingPointError, match="diverged"):
         fit_compressor(x * 1e3, 2, method="dense", n_epochs=5, lr=1e6)
+
+
+def test_fit_compressor_patience_stops_and_keeps_the_best_epoch():
+    x = np.random.default_rng(0).standard_normal((400, 3)) @ np.random.default_rng(1).standard_normal((3, 12))
+    plain = fit_compressor(x, 3, n_epochs=4, seed=0)
+    assert plain.val_history == [] and plain.best_epoch == 0  # default: no early stopping
+    comp = fit_compressor(x, 3, n_epochs=60, patience=2, lr=5e-2, seed=0)
+    errs = comp.val_history
+    assert 1 <= comp.best_epoch <= len(errs) <= 60
+    assert errs[comp.best_epoch - 1] == min(errs)
+    assert len(errs) == 60 or len(errs) - comp.best_epoch == 2  # stopped after 2 epochs without a best
+    assert comp.val_error == pytest.approx(min(errs), rel=1e-3, abs=1e-5)  # the best weights kept
+    with pytest.raises(ValueError, match="val_fraction"):
+        fit_compressor(x, 3, patience=2, val_fraction=0.0)
+    with pytest.raises(ValueError, match="patience"):
+        fit_compressor(x, 3, patience=0)

@@ -23,6 +23,7 @@ from ibcore.estimators.decision import *  # noqa: F401,F403
 from ibcore.estimators.edge import *  # noqa: F401,F403
 from ibcore.estimators.gaussian_mixture import *  # noqa: F401,F403
 from ibcore.estimators.kde import *  # noqa: F401,F403
+from ibcore.estimators.kde_entropy import *  # noqa: F401,F403
 from ibcore.estimators.knn import *  # noqa: F401,F403
 from ibcore.estimators.neural import *  # noqa: F401,F403
 from ibcore.estimators.renyi import *  # noqa: F401,F403

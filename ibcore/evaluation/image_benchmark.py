@@ -60,6 +60,7 @@ def synthetic_benchmark(
     raw_estimators: Any = None,
     raw_samples: int | None = None,
     raw_grid: Any = None,
+    latent_estimators: Any = None,
     progress: bool = True,
 ) -> pd.DataFrame:
     """Estimates against the true MI on the image pairs of :func:`ibcore.ground_truth.images.image_pair`.
@@ -69,18 +70,22 @@ def synthetic_benchmark(
     and every estimator in ``estimators`` runs on the codes. The ``raw_estimators`` run on the
     flattened images themselves (the first ``raw_samples`` pairs, first seed only: they are the
     expensive uncompressed baselines), at the true MIs in ``raw_grid`` (default: all of ``mi_grid``).
+    The ``latent_estimators`` run on the true latent coordinates of every pair (input
+    ``"latent"``, every grid point and seed): the best any compression can do (Butakov et al.'s
+    own baseline).
 
     Parameters
     ----------
     compressors : mapping name -> Compressor
-    estimators, raw_estimators : mapping name -> callable ``f(x, y)`` returning nats
+    estimators, raw_estimators, latent_estimators : mapping name -> callable ``f(x, y)`` returning nats
         (a float, or an object with ``.estimate`` such as a ``MINEResult``).
 
     Returns
     -------
     pandas.DataFrame
         Columns ``task, true, seed, input, estimator, estimate, seconds``; ``input`` is a
-        compressor's name or ``"raw"``; ``seconds`` is the estimation time (compression excluded).
+        compressor's name, ``"raw"`` or ``"latent"``; ``seconds`` is the estimation time
+        (compression excluded).
     """
     from ibcore._progress import progress_bar
     from ibcore.ground_truth.images import image_pair
@@ -88,6 +93,7 @@ def synthetic_benchmark(
     compressors = check_mapping(compressors, "compressors")
     estimators = check_mapping(estimators, "estimators")
     raw_estimators = check_mapping(raw_estimators or {}, "raw_estimators")
+    latent_estimators = check_mapping(latent_estimators or {}, "latent_estimators")
     grid = [float(m) for m in np.atleast_1d(np.asarray(mi_grid, dtype=np.float64))]
     seeds = [check_int(s, "seeds[i]", minimum=0) for s in seeds]
     if not grid or not seeds:
@@ -104,6 +110,9 @@ def synthetic_benchmark(
             for ename, fn in estimators.items():
                 value, sec = _timed(fn, zx, zy)
                 rows.append((task, pair.mi, seed, cname, ename, value, sec))
+        for ename, fn in latent_estimators.items():
+            value, sec = _timed(fn, pair.latent_x, pair.latent_y)
+            rows.append((task, pair.mi, seed, "latent", ename, value, sec))
         if seed == seeds[0] and raw_estimators and (raw_grid is None or mi in raw_set):
             m = n if raw_samples is None else min(check_int(raw_samples, "raw_samples", minimum=2), n)
             rx, ry = pair.x[:m].reshape(m, -1), pair.y[:m].reshape(m, -1)

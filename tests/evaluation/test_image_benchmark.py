@@ -51,3 +51,25 @@ def test_synthetic_benchmark_rows_and_truth():
     assert set(frame["true"]) == {0.0, 3.0}
     with pytest.raises(TypeError, match="mapping"):
         synthetic_benchmark("bumps", [0.0], [0], n=10, compressors=[1], estimators={})
+
+
+def test_synthetic_benchmark_latent_estimators_see_the_latents():
+    from ibcore.estimators.knn import mi_ksg
+    from ibcore.ground_truth.images import image_pair
+
+    held = image_pair("bumps", 300, 0.0, seed=9).x
+    frame = synthetic_benchmark(
+        "bumps",
+        [0.0, 2.0],
+        [0],
+        n=2000,
+        compressors={"PCA": fit_compressor(held, 2, method="pca")},
+        estimators={},
+        latent_estimators={"dims": lambda a, b: float(a.shape[1]), "KSG": lambda a, b: mi_ksg(a, b, k=5)},
+        progress=False,
+    )
+    latent = frame[frame["input"] == "latent"].set_index(["true", "estimator"])["estimate"]
+    assert latent[(0.0, "dims")] == 2.0 and latent[(2.0, "dims")] == 2.0  # the 2-D latent, not pixels
+    assert latent[(2.0, "KSG")] == pytest.approx(2.0, abs=0.15)  # Gaussian latents: KSG is close
+    with pytest.raises(TypeError, match="mapping"):
+        synthetic_benchmark("bumps", [0.0], [0], n=10, compressors={}, estimators={}, latent_estimators=[1])

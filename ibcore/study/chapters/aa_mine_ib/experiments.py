@@ -42,6 +42,13 @@ __all__ = [
     "train_table1",
     "Table1",
     "table1_summary",
+    "ALT_NET",
+    "base_name",
+    "row_seeds",
+    "CONVERGED_POINTS",
+    "plateau_step",
+    "Convergence",
+    "convergence_experiment",
     "Fig3",
     "fig3_experiment",
     "WeightDecay",
@@ -221,69 +228,100 @@ MNIST_SMALL_FRACTION = 0.01
 """Table 1's "MNIST 1%": the fraction of the MNIST training images (a stratified subset)."""
 
 
+ALT_NET = "784-512-512-10"
+"""The second MNIST net, named as Geiger's review (Sec. III-C) reports the supplement's MNIST MLP; the
+Table 1 rows trained on it carry the suffix `` (784-512-512-10)`` (profile key ``alt_widths``)."""
+
+
+def base_name(name: str) -> str:
+    """Table 1's data set of row ``name`` (the row name without the `` (784-512-512-10)`` net suffix)."""
+    return name.removesuffix(f" ({ALT_NET})")
+
+
+def row_seeds(name: str, kind: str, settings: Settings) -> list[int]:
+    """The seeds of Table 1's row ``name``: ``table1_seeds`` for MNIST 1 % on our net (the row the claim
+    reads at >= 5 seeds), ``alt_seeds`` for the 784-512-512-10 net, ``cifar_seeds`` for CIFAR-10, else
+    ``seeds`` (MNIST 100 %)."""
+    if kind == "mlp_alt":
+        return list(settings.alt_seeds)
+    if kind == "conv":
+        return list(settings.cifar_seeds)
+    return list(settings.table1_seeds) if name == "MNIST 1%" else list(settings.seeds)
+
+
 def table1_datasets(
     data: ChapterData, settings: Settings
 ) -> tuple[dict[str, tuple[str, Dataset]], dict[str, tuple[Any, Any]]]:
     """Table 1's training sets and test sets.
 
-    Returns ``(datasets, tests)``: ``datasets`` maps a name (``"MNIST 1%"``, a stratified 1 % subset
-    by ``settings.seed``; ``"MNIST 100%"``; ``data.cifar_label``) to ``(kind, Dataset)`` with kind
-    ``"mlp"`` or ``"conv"``; ``tests`` maps a kind to its ``(x, y)`` test images (at most ``n_test``).
+    Returns ``(datasets, tests)``: ``datasets`` maps a row name (``"MNIST 1%"``, a stratified 1 % subset
+    by ``settings.seed``; ``"MNIST 1% (784-512-512-10)"``, the same subset on the ``alt_widths`` net;
+    ``"MNIST 100%"``; ``data.cifar_label``) to ``(kind, Dataset)`` with kind ``"mlp"``, ``"mlp_alt"``
+    or ``"conv"``; ``tests`` maps a kind to its ``(x, y)`` test images (at most ``n_test``).
     """
     cifar_n_test = min(settings.n_test, len(data.cifar_test))
+    small = data.mnist_train.subset(fraction=MNIST_SMALL_FRACTION, seed=settings.seed, stratified=True)
     datasets = {
-        "MNIST 1%": (
-            "mlp",
-            data.mnist_train.subset(fraction=MNIST_SMALL_FRACTION, seed=settings.seed, stratified=True),
-        ),
+        "MNIST 1%": ("mlp", small),
+        f"MNIST 1% ({ALT_NET})": ("mlp_alt", small),
         "MNIST 100%": ("mlp", data.mnist_train),
         data.cifar_label: ("conv", data.cifar_train),
     }
     tests = {
         "mlp": (data.test_x, data.test_y),
+        "mlp_alt": (data.test_x, data.test_y),
         "conv": (data.cifar_test.x[:cifar_n_test], data.cifar_test.y[:cifar_n_test]),
     }
     return datasets, tests
 
 
+def _net(kind: str, seed: int, settings: Settings) -> Any:
+    from ibcore.models import elad_convnet, elad_mlp
+
+    if kind == "conv":
+        return elad_convnet(3, tuple(settings.conv_channels), seed=seed)
+    widths = settings.alt_widths if kind == "mlp_alt" else settings.widths
+    return elad_mlp(784, tuple(widths), seed=seed)
+
+
+def _run(method: str, kind: str, ds: Any, test: Any, seed: int, n_steps: int, settings: Settings) -> dict:
+    return run_method(
+        method,
+        _net(kind, seed, settings),
+        (ds.x, ds.y),
+        test,
+        beta=settings.beta,
+        sigma=settings.sigma,
+        n_steps=n_steps,
+        readout_steps=settings.readout_steps,
+        lr=settings.lr,
+        seed=seed,
+        device=settings.device,
+        progress=False,
+    )
+
+
 def train_table1(
     datasets: dict[str, tuple[str, Dataset]], tests: dict[str, tuple[Any, Any]], settings: Settings
 ) -> pd.DataFrame:
-    """Train every (data set, seed, method) of Table 1 with :func:`run_method`, from the same initial
-    weights per seed (MLP of ``widths`` or conv net of ``conv_channels``).
+    """Train every (row, seed, method) of Table 1 with :func:`run_method`, from the same initial
+    weights per seed (MLP of ``widths`` or ``alt_widths``, or conv net of ``conv_channels``), over the
+    row's :func:`row_seeds`.
 
-    Returns one row per run: ``data``, ``method``, ``seed``, ``n_train`` and :func:`run_method`'s
-    fields; notes the training time in the page's record (``settings.note``).
+    Returns one row per run: ``data``, ``method``, ``seed``, ``n_train``, ``n_steps`` and
+    :func:`run_method`'s fields; notes the training time in the page's record (``settings.note``).
     """
     import pandas as pd
 
-    from ibcore.models import elad_convnet, elad_mlp
-
     rows = []
     for name, (kind, ds) in datasets.items():
-        for s in settings.seeds:
+        steps = settings.conv_steps if kind == "conv" else settings.n_steps
+        for s in row_seeds(name, kind, settings):
             for m in TABLE1_METHODS:
-                net = (
-                    elad_mlp(784, tuple(settings.widths), seed=s)
-                    if kind == "mlp"
-                    else elad_convnet(3, tuple(settings.conv_channels), seed=s)
+                out = _run(m, kind, ds, tests[kind], s, steps, settings)
+                rows.append(
+                    {"data": name, "method": m, "seed": s, "n_train": len(ds), "n_steps": steps, **out}
                 )
-                steps = settings.n_steps if kind == "mlp" else settings.conv_steps
-                out = run_method(
-                    m,
-                    net,
-                    (ds.x, ds.y),
-                    tests[kind],
-                    beta=settings.beta,
-                    sigma=settings.sigma,
-                    n_steps=steps,
-                    readout_steps=settings.readout_steps,
-                    lr=settings.lr,
-                    seed=s,
-                    device=settings.device,
-                    progress=False,
-                )
-                rows.append({"data": name, "method": m, "seed": s, "n_train": len(ds), **out})
     runs = pd.DataFrame(rows)
     settings.note(training=f"{len(runs)} runs trained now in {runs['wall_time_s'].sum():.0f} s")
     return runs
@@ -318,13 +356,13 @@ def table1_summary(runs: pd.DataFrame, names: Any, profile: str) -> Table1:
     names = list(names)
     acc = runs.assign(acc=100 * runs["accuracy"]).groupby(["data", "method"], sort=False)["acc"]
     stats = acc.agg(["mean", "std", "count"]).reset_index()
-    same_data = {name: name in PAPER for name in names}  # False: the partial CIFAR-10
+    same_data = {name: base_name(name) in PAPER for name in names}  # False: the partial CIFAR-10
     comparable = {name: same_data[name] and profile != "smoke" for name in names}
     table = []
     for name in names:
         for m in TABLE1_METHODS:
             st = stats[(stats.data == name) & (stats.method == m)].iloc[0]
-            paper_row = PAPER.get(name, PAPER["CIFAR-10 100%"])
+            paper_row = PAPER.get(base_name(name), PAPER["CIFAR-10 100%"])
             table.append(
                 {
                     "data set": name,
@@ -345,6 +383,85 @@ def table1_summary(runs: pd.DataFrame, names: Any, profile: str) -> Table1:
         for name in names
     }
     return Table1(stats, pd.DataFrame(table).dropna(axis=1, how="all"), same_data, comparable, accuracy)
+
+
+# --- Table 1: the step count at which accuracy stops rising (MNIST 100 %) -------------------------------
+CONVERGED_POINTS = 0.2
+"""Points: a method's test accuracy has stopped rising at n steps per layer when doubling to 2n gains
+less than this - half the 0.4-point margin of the MNIST 100 % row (its binomial resolution), so that
+training on cannot move a difference of Table 1 across that margin by itself. Fixed before any run."""
+
+
+def plateau_step(steps: Any, accuracy: Any, gain: float = CONVERGED_POINTS) -> int | None:
+    """The smallest n of the doubling sequence ``steps`` from which every further doubling gains less
+    than ``gain`` points of ``accuracy`` (%, one per step count) - so the last doubling always does;
+    None when the accuracy still rises at the last doubling (or the curve has fewer than two points).
+    ``ValueError`` unless each step count is twice the one before."""
+    steps, accuracy = [int(n) for n in steps], [float(a) for a in accuracy]
+    if len(steps) != len(accuracy):
+        raise ValueError(f"{len(steps)} step counts but {len(accuracy)} accuracies")
+    if any(b != 2 * a for a, b in zip(steps[:-1], steps[1:], strict=True)):
+        raise ValueError(f"steps must double at each point, got {steps}")
+    plateau = None
+    for i in range(len(steps) - 2, -1, -1):  # walk back from the last doubling while it stays flat
+        if accuracy[i + 1] - accuracy[i] >= gain:
+            break
+        plateau = steps[i]
+    return plateau
+
+
+@dataclass
+class Convergence:
+    """MNIST 100 %'s test accuracy against the steps per layer (``curve``: ``method``, ``n_steps``,
+    ``accuracy`` %; cross-entropy makes ``n_layers`` times as many end-to-end steps), of the first seed;
+    ``plateau``: per method the :func:`plateau_step` (None: still rising at the last doubling);
+    ``n_steps``: the steps per layer Table 1 ran."""
+
+    curve: pd.DataFrame
+    plateau: dict[str, int | None]
+    n_steps: int
+
+    @property
+    def converged(self) -> bool:
+        """Every method had stopped rising by the ``n_steps`` Table 1 ran."""
+        return all(p is not None and p <= self.n_steps for p in self.plateau.values())
+
+    def summary(self) -> str:
+        """One line: where each method stops rising, against Table 1's steps."""
+        parts = [
+            f"{m}: "
+            + (f"stops rising at {p} steps" if p is not None else "still rising at the last doubling")
+            for m, p in self.plateau.items()
+        ]
+        return "; ".join(parts) + f" (Table 1 ran {self.n_steps} steps per layer)"
+
+
+def convergence_experiment(
+    train: Dataset, test: tuple[Any, Any], runs: pd.DataFrame, settings: Settings
+) -> Convergence:
+    """Train each method of Table 1 on ``train`` (MNIST 100 %) at each of ``settings.steps_curve`` steps
+    per layer, for the first seed of ``seeds`` (Table 1's run of ``runs`` where the step count and seed
+    are the same: no second training). Returns a :class:`Convergence`."""
+    import pandas as pd
+
+    seed = settings.seeds[0]
+    done = runs[(runs.data == "MNIST 100%") & (runs.seed == seed)]
+    rows = []
+    for m in TABLE1_METHODS:
+        for n in settings.steps_curve:
+            hit = done[(done.method == m) & (done.n_steps == n)]
+            acc = (
+                float(hit["accuracy"].iloc[0])
+                if len(hit)
+                else _run(m, "mlp", train, test, seed, n, settings)["accuracy"]
+            )
+            rows.append({"method": m, "n_steps": int(n), "accuracy": 100 * acc})
+    curve = pd.DataFrame(rows)
+    plateau = {
+        m: plateau_step(curve[curve.method == m]["n_steps"], curve[curve.method == m]["accuracy"])
+        for m in TABLE1_METHODS
+    }
+    return Convergence(curve, plateau, int(settings.n_steps))
 
 
 # --- Fig. 3 ----------------------------------------------------------------------------------------------
@@ -465,7 +582,8 @@ def weight_decay_experiment(
             progress=False,
         )
         l2_rows.append({"data": "MNIST 1%", "method": "l2", "seed": s, "n_train": len(train), **out})
-    wd = pd.concat([runs[runs.data == "MNIST 1%"], pd.DataFrame(l2_rows)], ignore_index=True)
+    table1_runs = runs[(runs.data == "MNIST 1%") & runs.seed.isin(list(settings.seeds))]
+    wd = pd.concat([table1_runs, pd.DataFrame(l2_rows)], ignore_index=True)
     cols = [f"||W_{i + 1}||" for i in range(len(settings.widths))]
     norms = pd.DataFrame(wd["weight_norms"].tolist(), columns=cols)
     table = pd.concat([wd[["method", "seed"]], norms, 100 * wd[["accuracy"]]], axis=1)

@@ -10,7 +10,9 @@ trainers in :mod:`ibcore.training.layerwise`; the page's experiments that call t
 
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -22,7 +24,19 @@ from ibcore._validation import check_bool, check_positive
 from ibcore.models import LayerwiseNet
 from ibcore.training import accuracy, train_end_to_end, train_layerwise, train_readout, weight_norms
 
-__all__ = ["noise_sweep", "METHODS", "METHOD_LABELS", "run_method", "quantisation"]
+__all__ = [
+    "noise_sweep",
+    "MINE_FALL_NATS",
+    "failed_fits",
+    "METHODS",
+    "METHOD_LABELS",
+    "run_method",
+    "quantisation",
+]
+
+MINE_FALL_NATS = 0.5
+"""Nats: a MINE fit this far below the seed's largest held estimate at a larger noise variance has failed
+(the truth I(X; L + eps) only rises as sigma falls): a collapsed fit, not saturation."""
 
 
 def noise_sweep(
@@ -61,6 +75,21 @@ def noise_sweep(
             }
         )
     return pd.DataFrame(rows)
+
+
+def failed_fits(
+    estimates: Sequence[float], diverged: Sequence[bool], fall: float = MINE_FALL_NATS
+) -> list[bool]:
+    """Per fit of one seed's curve (largest variance first), whether it failed: flagged ``diverged``, NaN,
+    negative, or more than ``fall`` nats below the largest estimate of a fit at a larger variance that
+    held (the truth only rises as the noise falls, so a falling estimate is a collapsing fit)."""
+    best, out = -math.inf, []
+    for est, bad in zip(estimates, diverged, strict=True):
+        failed = bool(bad) or not np.isfinite(est) or est < 0 or est < best - fall
+        out.append(failed)
+        if not failed:
+            best = max(best, float(est))
+    return out
 
 
 METHODS = ("ce", "iyl", "ib", "l2")

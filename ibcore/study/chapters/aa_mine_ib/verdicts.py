@@ -22,12 +22,14 @@ import numpy as np
 from ibcore.study.chapters.aa_mine_ib.experiments import (
     TABLE1_METHODS,
     ChapterData,
+    Convergence,
     Fig1,
     Fig3,
     Table1,
     WeightDecay,
+    base_name,
 )
-from ibcore.study.chapters.aa_mine_ib.methods import METHOD_LABELS
+from ibcore.study.chapters.aa_mine_ib.methods import METHOD_LABELS, failed_fits
 from ibcore.study.chapters.aa_mine_ib.records import (
     AA_GROWS,
     ANCHOR,
@@ -87,19 +89,22 @@ def fig1_seed_statistics(fig1: Fig1) -> pd.DataFrame:
 
     Columns: ``aa_first`` and ``aa_last`` (AA-MINE at the largest variance and at the smallest
     whose fit did not diverge, NaN when every fit diverged), ``aa_growth`` (their difference),
-    ``aa_last_diverged`` (the fit at the smallest variance diverged), ``mine_first``,
+    ``aa_capped`` (``aa_last`` capped at log(``n_heldout``), minus that ceiling: <= 0, 0 at the
+    ceiling), ``aa_last_diverged`` (the fit at the smallest variance diverged), ``mine_first``,
     ``mine_last``, ``mine_rise`` (MINE's rise over the last three noise levels, or first to last
-    with fewer) and ``mine_tail_diverged`` (a MINE fit among those levels diverged: the seed's
-    rise is no evidence) and ``n_diverged`` (fits of both estimators flagged).
+    with fewer), ``mine_tail_diverged`` (a MINE fit among those levels failed, :func:`failed_fits`:
+    the seed's rise is no evidence of saturation) and ``n_diverged`` (fits of both estimators flagged).
     """
     import pandas as pd
 
+    ceiling = float(np.log(fig1.n_heldout))
     sweep = fig1.sweep if "seed" in fig1.sweep else fig1.sweep.assign(seed=0)
     rows = []
     for seed, frame in sweep.groupby("seed", sort=True):
         aa = frame[frame.estimator == "AA-MINE"].sort_values("variance", ascending=False)
         mi = frame[frame.estimator == "MINE"].sort_values("variance", ascending=False)
         usable = aa[~aa["diverged"].astype(bool)]["estimate"].to_numpy()
+        failed = failed_fits(mi["estimate"].to_numpy(dtype=float), mi["diverged"].astype(bool).tolist())
         tail = mi.iloc[-3:] if len(mi) >= 3 else mi
         rows.append(
             {
@@ -107,11 +112,12 @@ def fig1_seed_statistics(fig1: Fig1) -> pd.DataFrame:
                 "aa_first": usable[0] if len(usable) else np.nan,
                 "aa_last": usable[-1] if len(usable) else np.nan,
                 "aa_growth": usable[-1] - usable[0] if len(usable) else np.nan,
+                "aa_capped": min(float(usable[-1]), ceiling) - ceiling if len(usable) else np.nan,
                 "aa_last_diverged": bool(aa["diverged"].iloc[-1]),
                 "mine_first": float(mi["estimate"].iloc[0]),
                 "mine_last": float(mi["estimate"].iloc[-1]),
                 "mine_rise": float(tail["estimate"].iloc[-1] - tail["estimate"].iloc[0]),
-                "mine_tail_diverged": bool(tail["diverged"].any()),
+                "mine_tail_diverged": any(failed[-len(tail) :]),
                 "n_diverged": int(frame["diverged"].sum()),
             }
         )
@@ -162,7 +168,8 @@ def fig1_claims(fig1: Fig1, settings: Settings, ours: Mapping[str, Any] | None =
     n_diverged = int(fig1.sweep["diverged"].sum()) + int(fig1.anchor["diverged"].sum())
     note = f"{prof} profile, {seeds} seed(s)"
 
-    above = (stats["aa_growth"] - log_ev).dropna().to_numpy()
+    above = stats["aa_capped"].dropna().to_numpy()
+    n_at_ceiling = int((stats["aa_last"] >= log_ev).sum())
     k, n = count_meeting(AA_GROWS.rule, above) if len(above) else (0, 0)
     late = int(stats["aa_last_diverged"].sum())
     e_aa = evaluate(
@@ -172,12 +179,13 @@ def fig1_claims(fig1: Fig1, settings: Settings, ours: Mapping[str, Any] | None =
         our_value=(
             f"{aa[0]:.2f} -> {aa[-1]:.2f} nats from sigma^2 = {vmax:g} to {vmin:g} "
             f"(mean of {seeds} seed(s)); "
-            f"growth minus log {n_heldout} ({log_ev:.2f} nats): mean {_mean(above):.2f} nats; "
+            f"capped at the held-out ceiling log {n_heldout} = {log_ev:.2f} nats, minus it: mean "
+            f"{_mean(above):.2f} nats ({n_at_ceiling} seed(s) at or above it: 'at the ceiling'); "
             f"{n_diverged} diverged fits in the sweeps ({note})"
         ),
         profile=prof,
         seeds=seeds,
-        support=f"{k} of {n} seeds grow by >= log {n_heldout}"
+        support=f"{k} of {n} seeds reach within 0.5 nat of log {n_heldout}"
         + (f"; {late} seed(s) with the last fit diverged, their growth ends earlier" if late else ""),
         comparable=len(above) > 0,
         why_not_comparable="every AA-MINE fit of every seed diverged: no growth to read",
@@ -188,7 +196,7 @@ def fig1_claims(fig1: Fig1, settings: Settings, ours: Mapping[str, Any] | None =
     dropped = seeds - len(rise)
     e_mine = evaluate(
         MINE_SATURATES,
-        _seed_interval(rise, "every seed had a diverged MINE fit"),
+        _seed_interval(rise, "every seed had a failed MINE fit"),
         ours,
         our_value=(
             f"{mi[0]:.2f} -> {mi[-1]:.2f} nats (mean of {seeds} seed(s)); rise over the last three noise "
@@ -197,9 +205,16 @@ def fig1_claims(fig1: Fig1, settings: Settings, ours: Mapping[str, Any] | None =
         profile=prof,
         seeds=seeds,
         support=f"{k} of {n} seeds rise by <= 1 nat"
-        + (f"; {dropped} seed(s) left out (a diverged MINE fit there)" if dropped else ""),
+        + (
+            f"; {dropped} of {seeds} seed(s) failed (a diverged or collapsed MINE fit there)"
+            if dropped
+            else ""
+        ),
         comparable=len(rise) > 0,
-        why_not_comparable="every seed had a diverged MINE fit among the last three noise levels",
+        why_not_comparable=(
+            "every seed had a failed MINE fit (diverged, NaN, negative or collapsing) among the last three "
+            "noise levels: a failed estimate, not saturation"
+        ),
     )
 
     errors = anchor_errors(fig1)
@@ -239,6 +254,8 @@ def fig1_claims(fig1: Fig1, settings: Settings, ours: Mapping[str, Any] | None =
         "seed_stats": stats,
         "errors": errors,
         "mine_rise": _mean(rise),
+        "n_mine_failed": int(stats["mine_tail_diverged"].sum()),
+        "n_at_ceiling": n_at_ceiling,
         "n_diverged": n_diverged,
         "n_anchor_ok": int(n_anchor_ok),
         "n_inside": len(inside),
@@ -254,6 +271,7 @@ def fig1_claims(fig1: Fig1, settings: Settings, ours: Mapping[str, Any] | None =
 # --- Table 1 ---------------------------------------------------------------------------------------------
 def table1_claim(name: str) -> Claim:
     """The claim record that decides Table 1's row ``name`` (any CIFAR-10 data: :data:`TABLE1_CIFAR`)."""
+    name = base_name(name)
     if name.startswith("CIFAR-10"):
         return TABLE1_CIFAR
     if name not in TABLE1_CLAIMS:
@@ -271,14 +289,15 @@ def table1_claims(
     margin of its claim (``"not comparable"`` where ``table1.same_data`` is False: the partial
     CIFAR-10).
 
-    Returns ``means`` (data set -> method -> mean accuracy %), ``evaluations`` and ``verdicts``
-    (data set -> Evaluation / verdict), ``n_order`` (comparable rows reproduced) and
+    Returns ``means`` (row -> method -> mean accuracy %), ``evaluations`` and ``verdicts``
+    (data set -> Evaluation / verdict; the scorecard's rows), ``side`` (the 784-512-512-10 rows decided by
+    the same rule, shown on the page, not recorded), ``n_order`` (comparable rows reproduced) and
     ``n_comparable``.
     """
     ours = our_settings(settings) if ours is None else ours
     prof, n_seeds = settings.profile, len(settings.seeds)
     note = f"{prof} profile, {n_seeds} seed(s), {settings.n_steps} steps per layer"
-    means, evaluations = {}, {}
+    means, evaluations, side = {}, {}, {}
     for name in table1.comparable:
         claim, acc = table1_claim(name), table1.accuracy[name]
         means[name] = {m: float(np.mean(acc[m])) for m in TABLE1_METHODS}
@@ -287,7 +306,8 @@ def table1_claims(
         paired = [ib - np.asarray(acc[m]) for m in ("ce", "iyl")]
         met = [count_meeting(r, d) for r, d in zip(claim.rule.rules, paired, strict=True)]
         ours_text = ", ".join(f"{k.upper()} {means[name][k]:.2f}" for k in TABLE1_METHODS)
-        evaluations[name] = evaluate(
+        target = evaluations if base_name(name) == name else side
+        target[name] = evaluate(
             claim,
             diffs,
             ours,
@@ -310,6 +330,7 @@ def table1_claims(
     return {
         "means": means,
         "evaluations": evaluations,
+        "side": side,
         "verdicts": verdicts,
         "n_order": sum(verdicts[n] == "reproduced" for n in verdicts if table1.comparable[n]),
         "n_comparable": sum(table1.comparable.values()),
@@ -430,6 +451,7 @@ def evaluate_claims(
     fig3: Fig3,
     wd: WeightDecay,
     ours: Mapping[str, Any] | None = None,
+    convergence: Convergence | None = None,
 ) -> dict[str, Any]:
     """All of the page's claims decided on this run, by :func:`fig1_claims`, :func:`table1_claims`,
     :func:`fig3_claim` and :func:`weight_decay_claim`, with the settings ``ours`` (default
@@ -440,7 +462,7 @@ def evaluate_claims(
     claims' results ``fig1``, ``table1``, ``fig3``, ``weight_decay`` and ``evaluations`` (every
     :class:`~ibcore.study.claims.Evaluation` in scorecard order).
     """
-    ours = our_settings(settings) if ours is None else ours
+    ours = our_settings(settings, convergence) if ours is None else ours
     prof = settings.profile
     n_layers = len(settings.widths)
     f1 = fig1_claims(fig1, settings, ours)
@@ -461,6 +483,7 @@ def evaluate_claims(
         "table1": t1,
         "fig3": f3,
         "weight_decay": w,
+        "convergence": convergence,
         "evaluations": (
             f1["e_aa"],
             f1["e_mine"],
@@ -517,6 +540,11 @@ def glue_values(claims: dict[str, Any]) -> dict[str, Any]:
         for name, means in t1["means"].items()
     )
     table1_verdicts = "; ".join(f"{name}: *{e.verdict}* ({_why(e)})" for name, e in t1["evaluations"].items())
+    side_verdicts = "; ".join(
+        f"{name}: the same rule would give *{e.verdict}* ({e.statistic_text}; {e.support})"
+        for name, e in t1["side"].items()
+    )
+    conv = claims.get("convergence")
     wd_text = "; ".join(
         f"{METHOD_LABELS[m]}: ||W_1|| {wd['mean_norms'].loc[m, 0]:.1f}, accuracy {wd['mean_acc'][m]:.1f} %"
         for m in ("iyl", "ib", "l2")
@@ -536,6 +564,10 @@ def glue_values(claims: dict[str, Any]) -> dict[str, Any]:
         "n_comparable": t1["n_comparable"],
         "table_text": table_text,
         "table1_verdicts": table1_verdicts,
+        "side_verdicts": side_verdicts or "not run",
+        "convergence_text": conv.summary() if conv is not None else "not measured",
+        "n_mine_failed": f1["n_mine_failed"],
+        "n_at_ceiling": f1["n_at_ceiling"],
         "cifar_label": claims["cifar_label"],
         "quant_text": f"saturated fraction {large['saturated']:.2f} vs {small['saturated']:.2f}, "
         f"NN gap {large['nn_gap']:.2f} vs {small['nn_gap']:.2f}",

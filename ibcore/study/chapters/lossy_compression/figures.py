@@ -11,16 +11,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ibcore.analysis.phases import smooth
 from ibcore.analysis.summary import LN2
 from ibcore.interface import IXL
-from ibcore.study.chapters.lossy_compression.mnist import WINDOW
+from ibcore.study.chapters.lossy_compression.mnist import smooth_curve
 
 if TYPE_CHECKING:  # ibcore.study.profiles imports the chapter modules: no import at run time
     from ibcore.study.chapters.lossy_compression.mnist import Plane
     from ibcore.study.profiles import Settings
 
-__all__ = ["seed_colors", "plot_layer_phases"]
+__all__ = ["seed_colors", "plot_layer_phases", "plot_x_autoencoder"]
 
 
 def seed_colors(seeds: Sequence[int]) -> dict[int, Any]:
@@ -44,7 +43,12 @@ def plot_layer_phases(settings: Settings, plane: Plane) -> Any:
             g = pl[(pl["layer"] == layer) & (pl["seed"] == s)]
             c = colors[s]
             ax.plot(g["epoch"], g[IXL] / LN2, ".", ms=3, alpha=0.4, color=c)
-            ax.plot(g["epoch"], smooth(g[IXL].to_numpy(), window=WINDOW) / LN2, color=c, label=f"seed {s}")
+            ax.plot(
+                g["epoch"],
+                smooth_curve(g[IXL].to_numpy(), settings.smoothing) / LN2,
+                color=c,
+                label=f"seed {s}",
+            )
             comp = pt[(pt["seed"] == s) & (pt["layer"] == layer) & (pt["kind"] == "compression")]
             for _, p in comp.iterrows():
                 ax.axvspan(p["start"], p["end"], color=c, alpha=0.1)
@@ -56,5 +60,22 @@ def plot_layer_phases(settings: Settings, plane: Plane) -> Any:
         "I(X;L) by layer: dots as estimated, lines smoothed, shade = compression phases, "
         "dotted = fastest loss drop (one colour per seed)",
         fontsize=10,
+    )
+    return fig
+
+
+def plot_x_autoencoder(mnist: Any) -> Any:
+    """The X autoencoder's held-out relative reconstruction error by epoch (early stopping's
+    curve), the kept epoch marked. Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    comp = mnist.x_comp
+    fig, ax = plt.subplots(figsize=(4.2, 2.8), constrained_layout=True)
+    errs = comp.val_history or [comp.val_error]
+    ax.plot(np.arange(1, len(errs) + 1), errs, "o-", ms=3)
+    if comp.best_epoch:
+        ax.axvline(comp.best_epoch, color="k", ls=":", lw=1)
+    ax.set(
+        xlabel="epoch", ylabel="held-out relative error", title=f"X autoencoder: {comp.val_error:.3f} kept"
     )
     return fig

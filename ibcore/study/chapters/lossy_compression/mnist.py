@@ -20,7 +20,7 @@ import pandas as pd
 
 from ibcore import data
 from ibcore.analysis.infoplane import information_plane
-from ibcore.analysis.phases import fastest_drop, jitter, phases
+from ibcore.analysis.phases import fastest_drop, phases, smooth
 from ibcore.compression import fit_compressor
 from ibcore.estimators.compressed import CompressedMI
 from ibcore.interface import IXL
@@ -34,6 +34,9 @@ __all__ = [
     "WINDOW",
     "PHASE_FLOOR",
     "X_METHOD",
+    "SMOOTHINGS",
+    "released_filter",
+    "smooth_curve",
     "cnn_config",
     "Mnist",
     "train_mnist",
@@ -57,15 +60,46 @@ X_METHOD = "conv"
 """The compressor of the MNIST images X (:func:`ibcore.compression.fit_compressor` ``method``)."""
 
 
+SMOOTHINGS = ("ours", "released")
+"""Smoothings of the I(X;L) curves: ``"ours"`` (Savitzky-Golay, window :data:`WINDOW`, order 2) or
+``"released"`` (:func:`released_filter`, the authors' ``filter_data``)."""
+
+
+def released_filter(values: Any) -> np.ndarray:
+    """The released code's smoothing of an MI curve (VanessB/Information-v3: source/examples/
+    Information plane experiments (DNN classifier, MNIST).ipynb, ``filter_data``): Savitzky-Golay
+    with window ``min(30, n)`` and order ``min(4, window - 1)``, then a zero-phase order-8
+    Butterworth low-pass at 0.125 of the Nyquist frequency (``butter(8, 0.125)``, ``filtfilt``
+    with ``padlen = min(5, n - 1)``). Curves of fewer than 3 points are returned unchanged."""
+    from scipy.signal import butter, filtfilt, savgol_filter
+
+    v = np.asarray(values, dtype=np.float64).ravel()
+    if len(v) < 3:
+        return v.copy()
+    window = min(30, len(v))
+    y = savgol_filter(v, window, min(4, window - 1))
+    b, a = butter(8, 0.125)
+    return filtfilt(b, a, y, padlen=min(5, len(v) - 1))
+
+
+def smooth_curve(values: Any, smoothing: str = "ours") -> np.ndarray:
+    """A curve smoothed by one of :data:`SMOOTHINGS`."""
+    if smoothing not in SMOOTHINGS:
+        raise ValueError(f"smoothing must be one of {SMOOTHINGS}, got {smoothing!r}")
+    return released_filter(values) if smoothing == "released" else smooth(values, window=WINDOW)
+
+
 def cnn_config(settings: Settings) -> TrainConfig:
     """The MNIST CNN's training configuration (the run cache's key): Adam on the cross-entropy,
-    dropout and noise on every layer input, every epoch recorded."""
+    dropout and noise on every layer input, every epoch recorded; the output recorded as the
+    log-softmax, as the released classifier returns it (the loss takes the logits)."""
     return TrainConfig(
         model={
             "kind": "mnist_cnn",
             "noise_std": settings.cnn_noise,
             "noise_mode": settings.cnn_noise_mode,
             "dropout": settings.cnn_dropout,
+            "output_activation": "log_softmax",
         },
         optimizer="adam",
         lr=settings.cnn_lr,
@@ -115,6 +149,7 @@ def train_mnist(settings: Settings) -> Mnist:
         lr=1e-3,
         seed=settings.seed,
         device=settings.device,
+        patience=settings.x_ae_patience,
     )
     runs = train_seeds(
         cnn_config(settings),
@@ -128,7 +163,9 @@ def train_mnist(settings: Settings) -> Mnist:
     final_acc = {r.config["seed"]: float(r.history["eval_acc"].iloc[-1]) for r in runs}
     report = (
         f"images standardised by mean {mu:.4f}, sd {sd:.4f}; X autoencoder: held-out reconstruction error "
-        f"{x_comp.val_error:.3f} ({x_comp.wall_time_s:.0f} s); {train_note}\n"
+        f"{x_comp.val_error:.3f} (best of {len(x_comp.val_history)} epochs: epoch {x_comp.best_epoch}, "
+        f"patience {settings.x_ae_patience}, cap {settings.x_ae_epochs}; {x_comp.wall_time_s:.0f} s); "
+        f"{train_note}\n"
         f"test accuracy after {settings.cnn_epochs} epochs, by seed: "
         + ", ".join(f"{s}: {a:.3f}" for s, a in final_acc.items())
     )
@@ -145,13 +182,13 @@ def drop_epochs(loss: Mapping[Any, Any]) -> dict[Any, float]:
     return {s: fastest_drop(np.arange(len(v)), v) for s, v in loss.items()}
 
 
-def phase_table(plane: pd.DataFrame, *, window: int = WINDOW, floor: float = PHASE_FLOOR) -> pd.DataFrame:
+def phase_table(plane: pd.DataFrame, *, floor: float = PHASE_FLOOR, smoothing: str = "ours") -> pd.DataFrame:
     """The fitting and compression phases of every (seed, layer) curve of I(X;L).
 
-    A phase must change the smoothed curve by at least ``threshold = max(floor, 2 * jitter)``,
-    twice the curve's scatter about its smoothed version (:func:`ibcore.analysis.phases.jitter`)
-    and never less than ``floor`` nats; a curve of 2 epochs or fewer has no phase (threshold
-    ``floor``).
+    Each curve is smoothed by :func:`smooth_curve` (``smoothing``); a phase must change the
+    smoothed curve by at least ``threshold = max(floor, 2 * jitter)``, twice the sd of the curve
+    about its smoothed version, and never less than ``floor`` nats; a curve of 2 epochs or
+    fewer has no phase (threshold ``floor``).
 
     Returns
     -------
@@ -165,8 +202,10 @@ def phase_table(plane: pd.DataFrame, *, window: int = WINDOW, floor: float = PHA
     rows = []
     for (s, layer), g in plane.groupby(["seed", "layer"], sort=False):
         if len(g) > 2:
-            min_change = max(floor, 2 * jitter(g[IXL], window=window))
-            ph = phases(g["epoch"], g[IXL], min_change=min_change, window=window)
+            v = g[IXL].to_numpy(dtype=np.float64)
+            s_v = smooth_curve(v, smoothing)
+            min_change = max(floor, 2 * float(np.std(v - s_v, ddof=1)))
+            ph = phases(g["epoch"], s_v, min_change=min_change, window=1)  # window 1: as smoothed
         else:
             min_change, ph = floor, phases([0, 1], [0, 0])
         rows.append(ph.assign(seed=s, layer=layer, threshold=min_change))
@@ -209,7 +248,8 @@ def mnist_plane(settings: Settings, mnist: Mnist) -> Plane:
     )
     seconds = time.perf_counter() - t0
     loss = {r.config["seed"]: r.history["train_loss"].to_numpy() for r in mnist.runs}
-    return Plane(plane, list(mnist.runs[0].layers), loss, drop_epochs(loss), phase_table(plane), seconds)
+    table = phase_table(plane, smoothing=settings.smoothing)
+    return Plane(plane, list(mnist.runs[0].layers), loss, drop_epochs(loss), table, seconds)
 
 
 def ablation_epochs(epochs: Any, n_points: int) -> np.ndarray:

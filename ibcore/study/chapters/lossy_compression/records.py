@@ -20,8 +20,9 @@ from ibcore.compression import fit_compressor
 from ibcore.estimators.compressed import CompressedMI
 from ibcore.ground_truth.images import TASKS
 from ibcore.study.chapters.lossy_compression.mnist import X_METHOD, cnn_config
-from ibcore.study.chapters.lossy_compression.synthetic import AE_METHOD, WHITEN
+from ibcore.study.chapters.lossy_compression.synthetic import PLATEAU_TAIL, PLATEAU_TOL, WHITEN
 from ibcore.study.claims import AtLeast, AtMost, Claim, Setting
+from ibcore.training.init import DESCRIPTIONS
 
 if TYPE_CHECKING:  # ibcore.study.profiles imports the chapter modules: no import at run time
     from ibcore.study.profiles import Settings
@@ -79,7 +80,6 @@ _NO_RAW = (
 
 #: The networks by the model kind of :func:`cnn_config`, in words (the released classifier's layout).
 CNN_ARCH = {"mnist_cnn": "conv 8-16-32 (3x3), max-pool, LeakyReLU, dense 32-32-10"}
-_INIT_NAMES = {"torch": "torch default"}
 #: The input standardisation of :func:`~ibcore.study.chapters.lossy_compression.mnist.train_mnist`.
 NORMALISATION = "standardised by the MNIST training images' mean and sd"
 
@@ -122,7 +122,9 @@ _RAW = {
     "raw_ksg_k": Setting(None, _NO_RAW),
     "mine_critic": Setting(None, _NO_RAW),
     "mine_iters": Setting(None, _NO_RAW),
-    "raw_samples": Setting(None, _NO_RAW, decisive=False),
+    "raw_samples": Setting(
+        5000, f"{_RECTANGLES_NB}, {_BUMPS_NB} (n_samples = 5000: every estimator sees the same pairs)"
+    ),
     "raw_points": Setting(None, _NO_RAW, decisive=False),
 }
 _MNIST = {
@@ -132,7 +134,15 @@ _MNIST = {
     "batch_size": Setting(1024, f"{_MNIST_NB} (batch_size_train = 1024)"),
     "cnn_epochs": Setting(300, f"{_MNIST_NB} (classifier_n_epochs = 300)"),
     "cnn_train": Setting(60000, f"{_MNIST_NB} (MNIST train_dataset: all 60000 images)"),
-    "init": Setting("torch default", f"{_CLASSIFIER} (no initialisation of its own)"),
+    "init": Setting(DESCRIPTIONS["torch"], f"{_CLASSIFIER} (no initialisation of its own)"),
+    "output": Setting(
+        "log_softmax", f"{_CLASSIFIER} (MNIST_Classifier.forward: layer_5 = self.logsoftmax(x))"
+    ),
+    "smoothing": Setting(
+        "released",
+        f"{_MNIST_NB} (filter_data: savgol_filter(x, min(30, n), min(4, window - 1)), then "
+        "filtfilt(*butter(8, 0.125), padlen=min(5, n - 1)))",
+    ),
     "input_normalisation": Setting(
         NORMALISATION, f"{_MNIST_NB} (transforms.Normalize((0.1307,), (0.3081,)))"
     ),
@@ -190,7 +200,9 @@ BEATS = Claim(
         "per task and raw-image baseline (KSG, MINE), the RMSE of WKL on AE codes minus the "
         "baseline's, on the grid points where the baseline ran (nats)",
         "0: the claim is a ranking, WKL on codes more accurate than each baseline; a baseline with "
-        "no estimate (every fit diverged) has failed and is left out",
+        "no estimate (every fit diverged) has failed and is left out; MINE counts only where its "
+        f"held-out estimate plateaued (the last {PLATEAU_TAIL:.0%} of its iterations change it by at "
+        f"most {PLATEAU_TOL:.0%}), else the claim is not comparable",
         threshold=0.0,
     ),
 )
@@ -278,7 +290,7 @@ def our_settings(settings: Settings) -> dict[str, Any]:
         # synthetic images: fit_compressors, code_estimators, synthetic_grid
         "image_tasks": [[task, dim, side] for task, (dim, side) in TASKS.items()],
         "ae_code_dim": [dim for dim, _ in TASKS.values()],  # fit_compressors: code = latent dimension
-        "ae_arch": AE_METHOD,
+        "ae_arch": settings.ae_method,
         "ae_epochs": settings.ae_epochs,
         "ae_augmentation": "none",  # ibcore.compression.fit_compressor has no augmentation
         "ae_train_images": settings.ae_samples - int(round(val_fraction * settings.ae_samples)),
@@ -301,7 +313,9 @@ def our_settings(settings: Settings) -> dict[str, Any]:
         "batch_size": config.batch_size,
         "cnn_epochs": config.n_epochs,
         "cnn_train": settings.cnn_train,
-        "init": _INIT_NAMES.get(config.init, config.init),
+        "init": DESCRIPTIONS.get(config.init, config.init),
+        "output": config.model.get("output_activation"),
+        "smoothing": settings.smoothing,
         "input_normalisation": NORMALISATION,
         "cnn_noise": config.model["noise_std"],
         "cnn_noise_mode": config.model["noise_mode"],

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ibcore.compression import fit_compressor
+from ibcore.estimators.kde_entropy import mi_kde_loo
 from ibcore.estimators.knn import mi_kl, mi_ksg, mi_wkl, wkl_weights
 from ibcore.estimators.neural import mi_mine
 from ibcore.evaluation.image_benchmark import error_table, synthetic_benchmark
@@ -38,8 +39,12 @@ __all__ = [
     "NORM_DIMS",
     "AE_METHOD",
     "WHITEN",
+    "PLATEAU_TAIL",
+    "PLATEAU_TOL",
+    "plateaued",
     "fit_compressors",
     "code_estimators",
+    "kde_estimators",
     "RawMINE",
     "Synthetic",
     "synthetic_grid",
@@ -56,12 +61,15 @@ HELD_SEED_OFFSET = 10_000
 """Held-out images (the compressors' fitting data) use seed ``10_000 + seed``: another stream than
 the benchmark's seeds."""
 
-INPUT_NAMES = {"AE": "AE codes", "PCA": "PCA codes", "raw": "raw images"}
+INPUT_NAMES = {"AE": "AE codes", "PCA": "PCA codes", "raw": "raw images", "latent": "true latents"}
 """How a benchmark row's ``input`` reads in its ``method`` name."""
 
 SHOW = [
+    "WKL on true latents",
     "WKL on AE codes",
     "KL on AE codes",
+    "KDE-ML on AE codes",
+    "KDE-LSCV on AE codes",
     "KSG on AE codes",
     "WKL on PCA codes",
     "KSG on raw images",
@@ -76,7 +84,33 @@ NORM_DIMS = [2, 4, 8, 12, 16]
 """The dimensions of the table of WKL weight norms."""
 
 AE_METHOD = "dense"
-"""The synthetic images' autoencoders (:func:`ibcore.compression.fit_compressor` ``method``)."""
+"""The synthetic images' autoencoders at smoke and default (the profile's ``ae_method``)."""
+
+PLATEAU_TAIL = 0.2
+"""MINE's plateau rule, fixed before any run: over the last ``PLATEAU_TAIL`` of its iterations ..."""
+
+PLATEAU_TOL = 0.05
+"""... its held-out estimate may change by at most ``PLATEAU_TOL`` of its final value (and of 1 nat,
+whichever is larger, so that a value near 0 can plateau)."""
+
+
+def plateaued(steps: Any, curve: Any, *, tail: float = PLATEAU_TAIL, tol: float = PLATEAU_TOL) -> bool:
+    """Whether a held-out MINE curve has stopped moving: the mean of its evaluations in the last
+    10 % of the iterations differs from the mean of those in the 10 % ending ``tail`` before the
+    end by at most ``tol * max(|final|, 1 nat)`` (means over a tenth of the run damp the
+    evaluation noise). A curve with no evaluation in either window, or not finite, has not.
+    """
+    st, cv = np.asarray(steps, dtype=float), np.asarray(curve, dtype=float)
+    if not len(st) or not np.all(np.isfinite(cv)):
+        return False
+    n = st.max()
+    late = cv[st > 0.9 * n]
+    early = cv[(st > (0.9 - tail) * n) & (st <= (1.0 - tail) * n)]
+    if not len(late) or not len(early):
+        return False
+    final = float(late.mean())
+    return abs(final - float(early.mean())) <= tol * max(abs(final), 1.0)
+
 
 WHITEN = True
 """KL and WKL on codes whiten each sample by its own covariance (the released ``rescale=True``)."""
@@ -112,7 +146,7 @@ def fit_compressors(settings: Settings) -> tuple[dict[str, dict[str, Compressor]
     for task, (dim, side) in TASKS.items():
         held = _held_out(task, settings)
         comps[task] = {
-            "AE": fit_compressor(held, dim, method=AE_METHOD, **_ae_options(settings)),
+            "AE": fit_compressor(held, dim, method=settings.ae_method, **_ae_options(settings)),
             "PCA": fit_compressor(held, dim, method="pca", seed=settings.seed),
         }
         for name, c in comps[task].items():
@@ -131,7 +165,8 @@ def fit_compressors(settings: Settings) -> tuple[dict[str, dict[str, Compressor]
 
 
 def code_estimators(k: int) -> dict[str, Any]:
-    """The estimators on codes: KL and WKL on whitened samples, KSG on standardised coordinates.
+    """The estimators on codes (and on the true latents): KL and WKL on whitened samples, KSG on
+    standardised coordinates.
 
     Each entropy is computed on its sample whitened by its own covariance (the released
     estimator's ``rescale=True``); KSG's max-norm neighbourhoods on standardised coordinates.
@@ -150,19 +185,37 @@ def code_estimators(k: int) -> dict[str, Any]:
     return {"KL": kl, "WKL": wkl, "KSG": ksg}
 
 
+def kde_estimators(device: Any = None) -> dict[str, Any]:
+    """The paper's KDE entropy estimators on codes (:func:`ibcore.estimators.kde_entropy.mi_kde_loo`,
+    whitened): bandwidth by likelihood cross-validation (``"KDE-ML"``) and by least squares
+    (``"KDE-LSCV"``), as the released ``KDEFunctional`` offers them, on ``device``."""
+
+    def ml(a: Any, b: Any) -> float:
+        return mi_kde_loo(a, b, "ml", device=device)
+
+    def lscv(a: Any, b: Any) -> float:
+        return mi_kde_loo(a, b, "lscv", device=device)
+
+    return {"KDE-ML": ml, "KDE-LSCV": lscv}
+
+
 @dataclass
 class RawMINE:
     """MINE on raw images with a critic shaped like the encoder; records whether each fit diverged.
 
     A small conv net encodes each image (flattened square one-channel images: 16x16 bumps, 32x32
     rectangles) before the MLP. Calling it returns the estimate in nats, or ``nan`` for a
-    diverged fit (no estimate), and appends the fit's ``diverged`` flag to :attr:`diverged`.
+    diverged fit (no estimate), and appends the fit's ``diverged`` flag to :attr:`diverged`,
+    whether its held-out curve plateaued (:func:`plateaued`) to :attr:`plateau` and the curve
+    (iterations, held-out estimates) to :attr:`curves`.
     """
 
     n_iter: int
     seed: int
     device: Any = None
     diverged: list[bool] = field(default_factory=list)
+    plateau: list[bool] = field(default_factory=list)
+    curves: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
 
     def __call__(self, a: Any, b: Any) -> float:
         side = int(round(a.shape[1] ** 0.5))
@@ -181,22 +234,31 @@ class RawMINE:
                 image_shapes=(shape, shape),
             )
         self.diverged.append(bool(r.diverged))
+        self.plateau.append(plateaued(r.eval_steps, r.eval_curve))
+        self.curves.append((np.asarray(r.eval_steps), np.asarray(r.eval_curve)))
         return float("nan") if r.diverged else r.estimate
 
 
 @dataclass
 class Synthetic:
-    """The synthetic grid: every estimate (:attr:`bench`), MINE's divergences and the wall time."""
+    """The synthetic grid: every estimate (:attr:`bench`), MINE's divergences, plateaus and
+    held-out curves (one per raw fit, in the order of ``mine_points``: (task, true MI)) and the
+    wall time."""
 
     bench: pd.DataFrame
     mine_diverged: list[bool]
     seconds: float
+    mine_plateau: list[bool] = field(default_factory=list)
+    mine_curves: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    mine_points: list[tuple[str, float]] = field(default_factory=list)
 
     def summary(self) -> str:
         """The page's one-line report of the grid."""
         return (
             f"{len(self.bench)} estimates in {self.seconds:.0f} s; MINE fits diverged: "
-            f"{sum(self.mine_diverged)} of {len(self.mine_diverged)}"
+            f"{sum(self.mine_diverged)} of {len(self.mine_diverged)}; plateaued (last "
+            f"{PLATEAU_TAIL:.0%} of iterations within {PLATEAU_TOL:.0%}): {sum(self.mine_plateau)} of "
+            f"{len(self.mine_plateau)}"
         )
 
 
@@ -229,15 +291,34 @@ def synthetic_grid(settings: Settings, comps: Mapping[str, Mapping[str, Compress
                 raw_estimators={"KSG": ksg_raw, "MINE": mine},
                 raw_samples=settings.raw_samples,
                 raw_grid=settings.raw_grid,
+                latent_estimators={"WKL": code_estimators(k)["WKL"], "KL": code_estimators(k)["KL"]},
                 progress=False,
             )
             for task in TASKS
         ],
         ignore_index=True,
     )
+    kde = pd.concat(
+        [
+            synthetic_benchmark(
+                task,
+                settings.raw_grid,
+                settings.seeds[:1],
+                n=settings.kde_samples,
+                compressors={"AE": comps[task]["AE"]},
+                estimators=kde_estimators(settings.device),
+                progress=False,
+            )
+            for task in TASKS
+        ],
+        ignore_index=True,
+    )
+    bench = pd.concat([bench, kde], ignore_index=True)
     seconds = time.perf_counter() - t0
     bench["method"] = bench["estimator"] + " on " + bench["input"].map(INPUT_NAMES)
-    return Synthetic(bench, mine.diverged, seconds)
+    raw = bench[(bench["input"] == "raw") & (bench["estimator"] == "MINE")]
+    points = list(zip(raw["task"], raw["true"], strict=True))
+    return Synthetic(bench, mine.diverged, seconds, mine.plateau, mine.curves, points)
 
 
 def accuracy(bench: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -356,7 +437,7 @@ def run_sweeps(settings: Settings, comps: Mapping[str, Mapping[str, Compressor]]
         if d == latent:
             comp = comps["bumps"]["AE"]
         else:
-            comp = fit_compressor(held, d, method=AE_METHOD, **_ae_options(settings))
+            comp = fit_compressor(held, d, method=settings.ae_method, **_ae_options(settings))
         kk = k_for(2 * d)
         res = synthetic_benchmark(
             "bumps",

@@ -68,7 +68,7 @@ BASELINES = ("KSG", "MINE")
 VERDICT_NAMES = ("track", "beats", "offset", "phase", "coinc")
 """The glue suffixes of the claims of :data:`~.records.CLAIMS`, in order (``v_track``, ``why_track``...)."""
 
-_WKL, _KL = "WKL on AE codes", "KL on AE codes"
+_WKL, _KL, _LATENT = "WKL on AE codes", "KL on AE codes", "WKL on true latents"
 
 
 def _per_seed(bench: pd.DataFrame) -> pd.DataFrame:
@@ -130,6 +130,7 @@ def synthetic_claims(acc: pd.DataFrame, bench: pd.DataFrame, *, raw_grid: Sequen
             "KSG raw RMSE (raw grid)": {t: acc_c.get((t, "KSG on raw images"), np.nan) for t in TASKS},
             "MINE raw RMSE (raw grid)": {t: acc_c.get((t, "MINE on raw images"), np.nan) for t in TASKS},
             "WKL on AE codes RMSE (raw grid)": {t: acc_c.get((t, _WKL), np.nan) for t in TASKS},
+            "WKL on true latents RMSE": {t: rmse.get((t, _LATENT), np.nan) for t in TASKS},
         }
     )
     key.index.name = "task"
@@ -256,7 +257,11 @@ def _beats_interval(wkl: np.ndarray, base: np.ndarray) -> Interval:
 
 
 def _synthetic_evaluations(
-    settings: Settings, syn: dict[str, Any], ours: Mapping[str, Any], mine_diverged: Sequence[bool]
+    settings: Settings,
+    syn: dict[str, Any],
+    ours: Mapping[str, Any],
+    mine_diverged: Sequence[bool],
+    mine_plateau: Sequence[bool] = (),
 ) -> list[Evaluation]:
     prof, key, n_seeds = settings.profile, syn["key"], len(settings.seeds)
     top = max(settings.mi_grid)
@@ -282,8 +287,11 @@ def _synthetic_evaluations(
     left_out = "; ".join(f"{t} vs {b}: no estimate, left out" for t, b in syn["no_estimate"])
     raw_note = (
         f"raw: N = {settings.raw_samples}, MI in {list(settings.raw_grid)}, first seed; MINE diverged in "
-        f"{sum(mine_diverged)} of {len(mine_diverged)} fits"
+        f"{sum(mine_diverged)} of {len(mine_diverged)} fits, plateaued in {sum(mine_plateau)} of "
+        f"{len(mine_plateau)} at {settings.mine_iters} iterations; WKL on the true latents (the best any "
+        f"compression can do) RMSE {_by_task(key['WKL on true latents RMSE'])} nats"
     )
+    converged = all(mine_plateau) and len(mine_plateau) > 0
     beats_value = (
         f"RMSE on the raw grid: WKL on AE codes {_by_task(key['WKL on AE codes RMSE (raw grid)'])}, "
         f"KSG on raw images {_by_task(key['KSG raw RMSE (raw grid)'])}, MINE on raw images "
@@ -301,8 +309,14 @@ def _synthetic_evaluations(
         support="; ".join(
             s for s in (f"seeds of WKL below the baseline: {_counts(BEATS.rule, diffs)}", left_out) if s
         ),
-        comparable=bool(pairs),
-        why_not_comparable="no raw-image baseline produced an estimate",
+        comparable=bool(pairs) and converged,
+        why_not_comparable=(
+            "no raw-image baseline produced an estimate"
+            if not pairs
+            else f"MINE's held-out estimate had not plateaued at {settings.mine_iters} iterations in "
+            f"{len(mine_plateau) - sum(mine_plateau)} of {len(mine_plateau)} fits: the baseline is not "
+            "trained to its own limit"
+        ),
     )
 
     off = syn["offset_seeds"]
@@ -389,7 +403,7 @@ def evaluate_claims(
     ours = our_settings(settings) if ours is None else ours
     syn = synthetic_claims(acc, synth.bench, raw_grid=settings.raw_grid)
     mn = mnist_claims(plane.phases, plane.drop_epoch, plane.layers, settings.cnn_seeds)
-    evaluations = _synthetic_evaluations(settings, syn, ours, synth.mine_diverged)
+    evaluations = _synthetic_evaluations(settings, syn, ours, synth.mine_diverged, synth.mine_plateau)
     evaluations += _mnist_evaluations(settings, mn, plane.drop_epoch, ours)
     return Claims(syn, mn, tuple(evaluations), dict(plane.drop_epoch))
 
@@ -475,6 +489,10 @@ def glue_values(
         "mine_raw": _by_task(key["MINE raw RMSE (raw grid)"]),
         "n_mine_div": sum(synth.mine_diverged),
         "n_mine": len(synth.mine_diverged),
+        "n_mine_plateau": sum(synth.mine_plateau),
+        "latent_rmse": _by_task(key["WKL on true latents RMSE"]),
+        "x_best_epoch": mnist.x_comp.best_epoch,
+        "x_epochs_run": len(mnist.x_comp.val_history),
         "acc_final": ", ".join(f"{a:.3f}" for a in mnist.final_acc.values()),
         "noise_desc": f"{settings.cnn_noise_mode} noise of std {settings.cnn_noise:g}",
         "same_sign": ablation.same_sign,

@@ -88,11 +88,43 @@ def test_ablation_steps_count_moves_of_the_same_sign():
 def test_cnn_config_is_the_pages_training_configuration():
     settings = fakes.settings("smoke")
     expected = TrainConfig(
-        model={"kind": "mnist_cnn", "noise_std": 1e-3, "noise_mode": "multiplicative", "dropout": 0.1},
+        model={
+            "kind": "mnist_cnn",
+            "noise_std": 1e-3,
+            "noise_mode": "multiplicative",
+            "dropout": 0.1,
+            "output_activation": "log_softmax",
+        },
         optimizer="adam",
-        lr=1e-3,
-        batch_size=256,
+        lr=1e-5,
+        batch_size=1024,
         n_epochs=3,
         schedule="all",
     )
     assert cnn_config(settings) == expected
+
+
+def test_released_filter_is_the_authors_filter_data():
+    from scipy.signal import butter, filtfilt, savgol_filter
+
+    from ibcore.study.chapters.lossy_compression import released_filter, smooth_curve
+
+    v = np.random.default_rng(0).standard_normal(60).cumsum()
+    b, a = butter(8, 0.125)
+    assert np.allclose(released_filter(v), filtfilt(b, a, savgol_filter(v, 30, 4), padlen=5))
+    short = v[:6]  # window cut to the curve: savgol(6, 4), padlen 5
+    assert np.allclose(released_filter(short), filtfilt(b, a, savgol_filter(short, 6, 4), padlen=5))
+    assert np.array_equal(released_filter(v[:2]), v[:2])
+    noise = np.random.default_rng(1).standard_normal(300)  # a low-pass: white noise loses most of its sd
+    assert np.std(released_filter(noise)) < 0.3 * np.std(noise)
+    line = np.linspace(0.0, 3.0, 40)
+    assert np.allclose(smooth_curve(line, "ours"), line)
+    with pytest.raises(ValueError, match="smoothing"):
+        smooth_curve(line, "median")
+
+
+def test_phase_table_with_the_released_smoothing():
+    curve = np.concatenate([np.linspace(0, 2, 40), np.linspace(2, 0.5, 40), np.linspace(0.5, 3, 40)])
+    pt = phase_table(fakes.plane({(0, "conv1"): curve}), smoothing="released")
+    assert list(pt["kind"]) == ["fitting", "compression", "fitting"]
+    assert pt["start"].iloc[1] == pytest.approx(39, abs=3) and pt["end"].iloc[1] == pytest.approx(79, abs=3)

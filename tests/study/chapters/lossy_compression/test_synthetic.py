@@ -74,5 +74,19 @@ def test_cost_table_and_summaries():
     assert cost["fit AE (bumps)"] == 2.0 and cost["one estimate: WKL on AE codes"] == 2.0
     assert np.isnan(cost["one estimate: MINE on raw images"])
     assert (
-        Synthetic(bench, [True, False], 12.3).summary() == "2 estimates in 12 s; MINE fits diverged: 1 of 2"
+        Synthetic(bench, [True, False], 12.3, [False, True]).summary()
+        == "2 estimates in 12 s; MINE fits diverged: 1 of 2; "
+        "plateaued (last 20% of iterations within 5%): 1 of 2"
     )
+
+
+def test_plateaued_reads_the_tail_of_the_held_out_curve():
+    from ibcore.study.chapters.lossy_compression import plateaued
+
+    steps = np.arange(50, 2001, 50)
+    assert plateaued(steps, np.full(len(steps), 4.0))  # flat
+    assert plateaued(steps, 4.0 + 0.1 * (steps / 2000))  # 0.02 nat over the last fifth: < 5 % of 4.1
+    assert not plateaued(steps, steps / 200.0)  # a straight rise to 10 nats: 2 nats over the tail
+    assert plateaued(steps, 0.02 * np.sin(steps))  # near 0: the 1-nat floor, 0.05 nat of scatter
+    assert not plateaued(steps, np.r_[np.full(len(steps) - 1, 1.0), np.nan])  # not finite
+    assert not plateaued([], [])

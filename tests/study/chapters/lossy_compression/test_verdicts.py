@@ -145,7 +145,7 @@ def _fakes(profile="default"):
         profile, cnn_seeds=[0, 1], seeds=[0, 1], mi_grid=fakes.GRID, raw_grid=fakes.GRID
     )
     bench = fakes.bench()
-    synth = Synthetic(bench, [False, True, False], 1.0)
+    synth = Synthetic(bench, [False, True, False], 1.0, [True] * 3)
     acc, _ = accuracy(bench)
     plane = fakes.plane(
         {(s, layer): np.linspace(0, 1, 9) + s for s in (0, 1) for layer in ("conv1", "dense")}
@@ -159,7 +159,16 @@ def _fakes(profile="default"):
         [1, 2, 6],
         3.0,
     )
-    mnist = Mnist([], SimpleNamespace(val_error=0.1234), 0.1, 0.3, {0: 0.9, 1: 0.95}, "2 runs", "", 4.0)
+    mnist = Mnist(
+        [],
+        SimpleNamespace(val_error=0.1234, best_epoch=3, val_history=[0.2, 0.15, 0.1234, 0.13]),
+        0.1,
+        0.3,
+        {0: 0.9, 1: 0.95},
+        "2 runs",
+        "",
+        4.0,
+    )
     first = plane[plane["seed"] == 0]
     unwhite = first.assign(**{IXL: first[IXL] - 1.0})
     table = pd.DataFrame({"code error PCA": [0.3, 0.5], "code error AE": [0.1, 0.2]})
@@ -179,7 +188,7 @@ def test_evaluate_claims_gives_the_five_claims_in_order():
     assert phase.items == ("conv1", "dense") and coinc.items == ("conv1", "dense")
     assert coinc.statistic[1].n == 1 and not coinc.statistic[1].bounded  # one compressing seed
     assert set(claims.verdicts.values()) == {"inconclusive"}  # default: decisive deviations
-    assert claims.reasons["why_phase"].startswith("decisive settings deviate: cnn_lr 0.001 vs 1e-05")
+    assert claims.reasons["why_phase"].startswith("decisive settings deviate: cnn_epochs 20 vs 300")
     smoke = evaluate_claims(fakes.settings("smoke", mi_grid=fakes.GRID, raw_grid=fakes.GRID), acc, synth, pl)
     assert set(smoke.verdicts.values()) == {"not comparable"}
 
@@ -207,7 +216,7 @@ def test_record_claims_writes_five_rows(tmp_path, monkeypatch):
     assert "in 2 of 3 compressing (seed, layer) curves" in rows[4]["our value"]
     assert all(r["deviations"] and r["interval"] and r["support"] for r in rows)
     assert rows[3]["seeds"] == 2 and rows[3]["unstated"] == []
-    assert "raw_samples" in rows[1]["unstated"]
+    assert "mine_iters" in rows[1]["unstated"] and "raw_samples" not in rows[1]["unstated"]  # the paper's N
 
 
 def test_glue_values_cover_every_glue_name_of_the_page():

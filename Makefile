@@ -3,8 +3,9 @@
 #   make test   - set up .venv, run pytest + doctests + nbval (natively and under two other CPU
 #                 kernel choices), lint, and build the book at `smoke`
 # More: make run PROFILE=smoke|default|paper, make notebook NB=00_information_plane PROFILE=smoke,
-#       make pytest-kernels KERNELS=native|avx2|sse42, make references (regenerate the nbval
-#       references), make bench, make lint, make lock, make clean.
+#       make pytest-kernels KERNELS=native|avx2|sse42, make paper-results [NB=...] (run at `paper`,
+#       keep results/paper/), make references (regenerate the nbval references), make bench,
+#       make lint, make lock, make clean.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -29,12 +30,12 @@ endif
 unexport MPLBACKEND
 export PYTHONHASHSEED := 0
 
-.PHONY: all install book book-smoke run notebook test pytest pytest-kernels lint lock references bench scorecard clean distclean help
+.PHONY: all install book book-smoke run notebook paper-results test pytest pytest-kernels lint lock references bench scorecard clean distclean help
 
 all: book
 
 help:
-	@sed -n '1,7p' Makefile
+	@sed -n '1,8p' Makefile
 
 # --- set-up -------------------------------------------------------------------------------------
 # torch first, pinned: a CPU wheel here; a bare `torch` requirement would pull GBs of CUDA builds.
@@ -62,9 +63,26 @@ lock:
 # --- notebooks --------------------------------------------------------------------------------
 _executed/$(PROFILE)/%.ipynb: notebooks/%.ipynb $(STAMP) $(shell find ibcore -name "*.py")
 	@mkdir -p $(@D) _executed/.partial
-	IBCORE_PROGRESS=0 IBSTUDY_RECORD_DIR=$(CURDIR)/_executed/$(PROFILE) $(VENV)/bin/papermill --kernel python3 \
-	  --cwd notebooks -p profile $(PROFILE) $< _executed/.partial/$(PROFILE)-$(@F)
+	IBCORE_PROGRESS=$(NB_PROGRESS) IBSTUDY_RECORD_DIR=$(CURDIR)/_executed/$(PROFILE) $(VENV)/bin/papermill \
+	  --kernel python3 $(PAPERMILL_FLAGS) --cwd notebooks -p profile $(PROFILE) $< _executed/.partial/$(PROFILE)-$(@F)
 	mv _executed/.partial/$(PROFILE)-$(@F) $@
+
+NB_PROGRESS ?= 0
+PAPERMILL_FLAGS ?=
+
+# --- paper-profile results, kept in git (results/paper/<nb>.json with provenance) ---------------
+# make paper-results [NB=00_information_plane]: prints each notebook's cost projected from a short
+# measured probe, then runs it at `paper` with progress bars (training resumes from the run cache and
+# its checkpoints after a kill: rerun the same command) and writes its archive entry.
+PAPER_NBS = $(if $(NB),$(NB),$(NOTEBOOKS))
+paper-results: $(STAMP)
+	IBCORE_PROGRESS=0 $(PY) -m ibcore.study.archive probe $(PAPER_NBS)
+	for nb in $(PAPER_NBS); do \
+	  $(MAKE) --no-print-directory notebook NB=$$nb PROFILE=paper NB_PROGRESS=1 \
+	    PAPERMILL_FLAGS="--log-output --progress-bar" && \
+	  $(PY) -m ibcore.study.archive collect $$nb --profile paper || exit 1; \
+	done
+	$(PY) -m ibcore.study.archive status --profile paper
 
 run: $(EXECUTED)
 	$(PY) -m ibcore.study.scorecard --profile $(PROFILE)

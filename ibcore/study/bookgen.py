@@ -24,7 +24,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ibcore.study import scorecard
+from ibcore.study import archive, scorecard
 from ibcore.study.scorecard_pages import findings_matrix, scorecard_page
 
 __all__ = ["notebook_status", "write_status", "write_scorecard", "copy_mathjax", "strip_reference", "main"]
@@ -114,8 +114,9 @@ def write_scorecard(profile: str, out: Path) -> None:
     """The scorecard page's generated part (``out``), the landing page's matrix (``findings.md``
     beside it) and the rows as ``scorecard.json`` and ``scorecard.csv`` beside it."""
     df = scorecard.load(profile)
+    archived = {} if profile == "paper" or df.empty else archive.archived_rows(df["notebook"], "paper")
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(scorecard_page(df) + "\n")
+    out.write_text(scorecard_page(df, archived) + "\n")
     (out.parent / "findings.md").write_text(
         f"Verdicts at the `{profile}` profile (hover a badge for its claim; it links to its record):\n\n"
         + findings_matrix(df)

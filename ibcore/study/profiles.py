@@ -16,7 +16,7 @@ Profiles
 ``smoke``
     CI and nbval: seconds to a minute per notebook; checks the code path, not the science.
 ``default``
-    the main job (``make book``): the whole book on a 2-core CPU well within an hour.
+    the main job (``make book``): the whole book on a 2-core CPU within 45 min from an empty cache.
 ``paper``
     the papers' own settings, meant for a GPU.
 """

@@ -30,6 +30,7 @@ import pandas as pd
 
 from ibcore._io import write_json
 from ibcore._paths import cache_root
+from ibcore.study import archive
 from ibcore.study.claims import Evaluation
 
 __all__ = [
@@ -121,6 +122,7 @@ def record_evaluation(notebook: str, evaluation: Evaluation) -> pd.DataFrame:
     rows = json.loads(path.read_text()) if path.exists() else []
     rows = [r for r in rows if r.get("key") != row["key"]] + [row]
     write_json(path, rows)
+    archive.note_code(notebook, evaluation.profile)  # the code behind the row, for an archive entry
     return card(notebook, evaluation.profile)
 
 
@@ -136,12 +138,30 @@ def load(profile: str) -> pd.DataFrame:
 
 def card(notebook: str, profile: str) -> pd.DataFrame:
     """A chapter's own rows as its page shows them at its end: :data:`CARD_COLUMNS`, deviations
-    as one line each."""
+    as one line each; where ``results/paper/<notebook>.json`` holds a `paper`-profile entry
+    (:mod:`ibcore.study.archive`) and this is another profile, a column ``at paper`` beside them:
+    that run's verdict and interval ("code changed since" when its code is no longer this)."""
     df = load(profile)
     df = df[df["notebook"] == notebook].reset_index(drop=True)
     out = df[CARD_COLUMNS].copy()
     out["deviations"] = [_deviation_lines(d) for d in df["deviations"]]
+    if profile != PAPER_PROFILE:
+        archived = archive.archived_rows([notebook], PAPER_PROFILE)
+        if archived:
+            out["at paper"] = [paper_cell(archived.get(k)) for k in df["key"]]
     return out
+
+
+PAPER_PROFILE = "paper"
+
+
+def paper_cell(row: dict[str, Any] | None) -> str:
+    """An archived `paper`-profile row in one line: verdict, interval, and "code changed since" when
+    its code is no longer the working tree's; "not in the entry" for None."""
+    if row is None:
+        return "not in the entry"
+    text = f"{row['verdict']}: {row.get('interval')}"
+    return text if row.get("archive current", True) else text + " (code changed since)"
 
 
 def _deviation_lines(devs: Any) -> str:

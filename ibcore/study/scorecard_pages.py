@@ -103,31 +103,50 @@ def _deviation_cell(row: dict[str, Any]) -> str:
     return f'<a href="#{_anchor(row.get("key"))}">{_e(label)}</a>'
 
 
-def scorecard_page(df: pd.DataFrame) -> str:
-    """The scorecard page's generated part: the compact table, then one record per claim."""
+def _archived_cell(row: dict[str, Any] | None) -> str:
+    if row is None:
+        return "<small>not run</small>"
+    stale = "" if row.get("archive current", True) else "<br><small>code changed since</small>"
+    return badge(row["verdict"], f"{row.get('interval') or ''} - {row.get('archive status') or ''}") + stale
+
+
+def scorecard_page(df: pd.DataFrame, archived: dict[str, dict[str, Any]] | None = None) -> str:
+    """The scorecard page's generated part: the compact table, then one record per claim.
+
+    ``archived``: `paper`-profile rows by claim key (:func:`ibcore.study.archive.archived_rows`);
+    when any is given, the table gets a column "at `paper`" with their verdicts ("not run" for the
+    claims without an entry) and the page says when and where those ran."""
     if df.empty:
         return "*No scorecard rows were recorded at this profile.*"
     rows = df.to_dict(orient="records")
     counts = pd.Series([r["verdict"] for r in rows]).value_counts()
     summary = ", ".join(f"{badge(v)} {counts[v]}" for v in VERDICTS if v in counts)
-    out = [
-        f"<p>{len(rows)} claims: {summary}.</p>",
-        f"<table {_TABLE}>",
-        '<colgroup><col style="width:14%"><col style="width:36%"><col style="width:13%">'
-        '<col style="width:25%"><col style="width:12%"></colgroup>',
-        "<thead><tr>"
-        + "".join(
-            f'<th style="text-align:left;padding:3px 5px">{h}</th>'
-            for h in ("paper", "claim", "verdict", "ours (95 % interval)", "deviations")
+    heads = ["paper", "claim", "verdict", "ours (95 % interval)", "deviations"]
+    widths = [14, 36, 13, 25, 12]
+    if archived:
+        heads.append("at <code>paper</code>")
+        widths = [13, 31, 12, 22, 10, 12]
+    out = [f"<p>{len(rows)} claims: {summary}.</p>"]
+    if archived:
+        runs = sorted({r["archive status"] for r in archived.values()})
+        out.append(
+            f"<p>{len(archived)} claims also ran at the <code>paper</code> profile (results/paper/, kept in "
+            "the repository with their provenance): " + "; ".join(_e(x) for x in runs) + ".</p>"
         )
+    out += [
+        f"<table {_TABLE}>",
+        "<colgroup>" + "".join(f'<col style="width:{w}%">' for w in widths) + "</colgroup>",
+        "<thead><tr>"
+        + "".join(f'<th style="text-align:left;padding:3px 5px">{h}</th>' for h in heads)
         + "</tr></thead><tbody>",
     ]
     for r in rows:
         paper = PAPER_NAMES.get(r["paper"], r["paper"])
+        extra = f"<td {_CELL}>{_archived_cell(archived.get(r.get('key')))}</td>" if archived else ""
         out.append(
             f"<tr><td {_CELL}>{_e(paper)}</td><td {_CELL}>{_e(r['claim'])}</td>"
             f"<td {_CELL}>{badge(r['verdict'], r.get('reason') or '')}</td>"
-            f"<td {_CELL}>{_ours_cell(r)}</td><td {_CELL}>{_deviation_cell(r)}</td></tr>"
+            f"<td {_CELL}>{_ours_cell(r)}</td><td {_CELL}>{_deviation_cell(r)}</td>{extra}</tr>"
         )
     out.append("</tbody></table>")
     out += ["", "## The claim records", ""]

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ibcore._io import write_json
+from ibcore._io import write_json, write_text
 from ibcore._paths import cache_root
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "note_code",
     "save_table",
     "collect",
+    "dumps_entry",
     "Entry",
     "load_entry",
     "check_entry",
@@ -271,8 +272,22 @@ def collect(
         raise ValueError(f"the entry of {notebook} is incomplete: " + "; ".join(problems))
     out = archive_dir(profile) / f"{notebook}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_json(out, entry)
+    write_text(out, dumps_entry(entry))
     return out
+
+
+def dumps_entry(entry: dict[str, Any]) -> str:
+    """An entry as JSON text that diffs well and stays small: claims and provenance indented, each
+    row of a table on one line (an indented table would put every value on a line of its own)."""
+    head = json.dumps({k: v for k, v in entry.items() if k != "tables"}, indent=1, ensure_ascii=False)
+    parts = []
+    for name, t in entry.get("tables", {}).items():
+        rows = ",\n".join("   " + json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in t["data"])
+        parts.append(
+            f'  {json.dumps(name)}: {{\n   "columns": {json.dumps(t["columns"], ensure_ascii=False)},\n'
+            f'   "data": [\n{rows}\n   ]\n  }}'
+        )
+    return head[: -len("\n}")] + ',\n "tables": {\n' + ",\n".join(parts) + "\n }\n}\n"
 
 
 def _plain(v: Any) -> Any:

@@ -5,6 +5,7 @@ status is computed from the code hash (an entry whose code changed is never show
 """
 
 import json
+import os
 import types
 from pathlib import Path
 
@@ -199,6 +200,8 @@ def test_probe_projects_from_a_measured_run_or_says_it_has_none():
     assert archive.probe_text("01_estimator_dependence").endswith("on this machine is not measured")
     with pytest.raises(ValueError, match="unknown notebook"):
         archive.probe_text("99_nothing")
+    if not os.environ.get("IBCORE_DATA_MIRROR"):
+        pytest.skip("the probe trains on the SZT data: set IBCORE_DATA_MIRROR (make test does)")
     settings = setup("00_information_plane", "smoke", quiet=True, n_epochs=50)
     parts = information_plane_probe(settings, epochs=(2, 4))
     assert [p.split(" ")[0] for p, _ in parts] == ["training", "binning"]
@@ -206,3 +209,13 @@ def test_probe_projects_from_a_measured_run_or_says_it_has_none():
     assert PROBES["00_information_plane"] is information_plane_probe
     with pytest.raises(ValueError, match="two increasing"):
         information_plane_probe(settings, epochs=(4, 2))
+
+
+def test_an_entry_is_written_with_one_line_per_table_row(tmp_path):
+    out = archive.collect("00_information_plane", "paper", record_dir=_run_notebook(tmp_path))
+    text = out.read_text()
+    entry = json.loads(text)
+    assert archive.dumps_entry(entry) == text  # the file is exactly its rendering
+    assert '   [0,"layer1",0,0.333333],\n   [0,"layer1",1,null]\n' in text
+    empty = {**entry, "tables": {}}
+    assert json.loads(archive.dumps_entry(empty)) == empty

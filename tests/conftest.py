@@ -11,6 +11,9 @@ def _isolated_cache(tmp_path, monkeypatch):
     # Nothing a test runs writes to ~/.cache or the clone's .cache (nbval's notebooks use the
     # Makefile's cache: they are not pytest functions and get no fixtures).
     monkeypatch.setenv("IBCORE_CACHE", str(tmp_path / "ibcore-cache"))
+    # ... nor reads the paper-profile entries committed in results/ (tests/study/test_archive.py
+    # checks those itself): a chapter's card gains an "at paper" column where an entry exists
+    monkeypatch.setenv("IBSTUDY_ARCHIVE_DIR", str(tmp_path / "results"))
     for var in ("IBCORE_RUNS_DIR", "IBCORE_DATA_DIR", "IBSTUDY_RECORD_DIR", "IBSTUDY_SCORECARD_DIR"):
         monkeypatch.delenv(var, raising=False)
 

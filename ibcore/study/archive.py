@@ -50,6 +50,7 @@ __all__ = [
     "code_hash",
     "cpu_model",
     "note_code",
+    "clear_work",
     "save_table",
     "collect",
     "dumps_entry",
@@ -159,6 +160,15 @@ def note_code(notebook: str, profile: str) -> Path:
     return path
 
 
+def clear_work(notebook: str, profile: str) -> None:
+    """Forget what an earlier run of ``notebook`` at ``profile`` left for :func:`collect` (its code
+    record and tables); :func:`ibcore.study.scorecard.clear` calls it at the top of every page."""
+    import shutil
+
+    (_work_dir(profile) / f"{notebook}.code.json").unlink(missing_ok=True)
+    shutil.rmtree(_work_dir(profile) / notebook, ignore_errors=True)
+
+
 def _table_payload(df: pd.DataFrame) -> dict[str, Any]:
     cols = [str(c) for c in df.columns]
     data = []
@@ -213,8 +223,8 @@ def collect(
     the parameters set on the command line (recorded; ``{}`` means the profile as it is).
 
     Raises ``FileNotFoundError`` naming what is missing (the notebook has not run to its claims at
-    this profile) and ``ValueError`` when the pieces come from different runs (their profile or
-    code differ).
+    this profile) and ``ValueError`` when the pieces come from different runs: the settings record
+    is of another profile, or newer than the code record (the last run stopped before its claims).
     """
     from ibcore.study import scorecard
 
@@ -231,6 +241,11 @@ def collect(
     record = json.loads(settings_path.read_text())
     if record.get("profile") != profile:
         raise ValueError(f"{settings_path} is a {record.get('profile')!r} run, not {profile!r}")
+    if code_path.stat().st_mtime < settings_path.stat().st_mtime:
+        raise ValueError(
+            f"the claims of {notebook} at {profile!r} predate its last run's settings record "
+            f"({settings_path}): that run stopped before it recorded its claims; rerun it to the end"
+        )
     code = json.loads(code_path.read_text())
     rows = scorecard.load(profile)
     rows = rows[rows["notebook"] == notebook]

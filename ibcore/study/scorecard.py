@@ -79,8 +79,10 @@ def _dir(profile: str) -> Path:
 
 
 def clear(notebook: str, profile: str) -> None:
-    """Forget the rows a notebook recorded earlier at this profile (call once at its top)."""
+    """Forget the rows a notebook recorded earlier at this profile (call once at its top), and what
+    that run left for its archive entry (:func:`ibcore.study.archive.clear_work`)."""
     (_dir(profile) / f"{notebook}.json").unlink(missing_ok=True)
+    archive.clear_work(notebook, profile)
 
 
 def _git(*args: str) -> str:

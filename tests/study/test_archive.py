@@ -56,12 +56,8 @@ def test_code_files_keep_this_repositorys_ibcore_modules_and_the_notebook():
 
 
 def _run_notebook(tmp_path, notebook="00_information_plane", profile="paper"):
-    """What a notebook leaves behind at ``profile``: claim rows, code record, a table, a settings record."""
-    scorecard.record_evaluation(notebook, _evaluation(profile=profile))  # also notes the code
-    table = pd.DataFrame(
-        {"seed": [0, 0], "layer": ["layer1", "layer1"], "epoch": [0, 1], "I(X;L)": [1 / 3, None]}
-    )
-    archive.save_table(notebook, profile, "plane", table)
+    """What a notebook leaves behind at ``profile``, in its order: the settings record (setup, at its
+    top), then claim rows with the code record, a table, and papermill's executed notebook."""
     record_dir = tmp_path / "executed"
     record_dir.mkdir(exist_ok=True)
     record = {
@@ -73,7 +69,15 @@ def _run_notebook(tmp_path, notebook="00_information_plane", profile="paper"):
         "versions": {"ibcore": "0.3.0", "torch": "2.13.0"},
         "started": "2026-12-04 10:00:00 UTC",
     }
-    (record_dir / f"{notebook}.settings.json").write_text(json.dumps(record))
+    settings = record_dir / f"{notebook}.settings.json"
+    settings.write_text(json.dumps(record))
+    os.utime(settings, (settings.stat().st_mtime - 60,) * 2)  # a minute before the claims
+    scorecard.clear(notebook, profile)
+    scorecard.record_evaluation(notebook, _evaluation(profile=profile))  # also notes the code
+    table = pd.DataFrame(
+        {"seed": [0, 0], "layer": ["layer1", "layer1"], "epoch": [0, 1], "I(X;L)": [1 / 3, None]}
+    )
+    archive.save_table(notebook, profile, "plane", table)
     papermill = {
         "metadata": {
             "papermill": {
@@ -129,6 +133,20 @@ def test_collect_names_what_has_not_run(tmp_path):
     settings.write_text(json.dumps({**json.loads(settings.read_text()), "profile": "default"}))
     with pytest.raises(ValueError, match="is a 'default' run, not 'paper'"):
         archive.collect("00_information_plane", "paper", record_dir=record_dir)
+    record_dir = _run_notebook(tmp_path, profile="paper")
+    settings = record_dir / "00_information_plane.settings.json"
+    os.utime(settings, None)  # a new run started and stopped before its claims
+    with pytest.raises(ValueError, match="stopped before it recorded its claims"):
+        archive.collect("00_information_plane", "paper", record_dir=record_dir)
+
+
+def test_a_page_starts_by_forgetting_the_last_runs_pieces(tmp_path):
+    _run_notebook(tmp_path)
+    work = archive._work_dir("paper")
+    assert (work / "00_information_plane.code.json").is_file() and (work / "00_information_plane").is_dir()
+    scorecard.clear("00_information_plane", "paper")
+    assert not (work / "00_information_plane.code.json").exists()
+    assert not (work / "00_information_plane").exists()
 
 
 def test_check_entry_lists_what_is_missing(tmp_path):

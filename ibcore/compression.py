@@ -212,12 +212,7 @@ class Compressor:
     def reconstruction_error(self, x: Any) -> float:
         r"""Relative error :math:`\sum\|x - \hat x\|^2 / \sum\|x - \bar x\|^2` on ``x`` (0: perfect)."""
         t = as_tensor(x, "x").to(self.device, torch.float32)
-        rec = self.decode(self.encode(t))
-        num = ((t - rec) ** 2).sum().item()
-        den = ((t - t.mean(dim=0)) ** 2).sum().item()
-        if den == 0:
-            raise ValueError("x is constant: its reconstruction error relative to its variance is undefined")
-        return num / den
+        return _relative_error(t, lambda b: self.decode(self.encode(b)))
 
 
 class _PCA(nn.Module):
@@ -282,24 +277,39 @@ def _train_autoencoder(
     return history
 
 
+def _spread(x: torch.Tensor) -> float:
+    r""":math:`\sum\|x - \bar x\|^2`, the denominator of a relative error; ``ValueError`` when it is 0."""
+    den = float(((x - x.mean(dim=0)) ** 2).sum())
+    if den == 0:
+        raise ValueError("x is constant: its reconstruction error relative to its variance is undefined")
+    return den
+
+
+@torch.no_grad()
+def _relative_error(x: torch.Tensor, reconstruct: Any, block: int = 4096) -> float:
+    r""":math:`\sum\|x - \hat x\|^2 / \sum\|x - \bar x\|^2` with :math:`\hat x` = ``reconstruct(x)``
+    taken over row blocks of ``block`` (bounded memory); ``ValueError`` for a constant ``x``."""
+    den = _spread(x)
+    num = sum(
+        float(((reconstruct(x[i : i + block]) - x[i : i + block]) ** 2).sum())
+        for i in range(0, len(x), block)
+    )
+    return num / den
+
+
 class _EarlyStop:
     """Held-out relative error after each epoch; keeps the best weights, stops after ``patience``
     epochs without a new best."""
 
     def __init__(self, val: torch.Tensor, patience: int):
+        _spread(val)  # a constant held-out set has no relative error: refuse it before training
         self.val, self.patience = val, patience
-        self.den = float(((val - val.mean(dim=0)) ** 2).sum())
         self.errors: list[float] = []
         self.best, self.best_epoch, self.state = math.inf, 0, None
 
-    @torch.no_grad()
     def __call__(self, net: nn.Module) -> bool:
         net.eval()
-        num = sum(
-            float(((net(self.val[i : i + 4096]) - self.val[i : i + 4096]) ** 2).sum())
-            for i in range(0, len(self.val), 4096)
-        )
-        self.errors.append(num / self.den)
+        self.errors.append(_relative_error(self.val, net))
         if self.errors[-1] < self.best:
             self.best, self.best_epoch = self.errors[-1], len(self.errors)
             self.state = {k: v.detach().clone() for k, v in net.state_dict().items()}

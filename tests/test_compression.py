@@ -155,3 +155,10 @@ def test_fit_compressor_patience_stops_and_keeps_the_best_epoch():
         fit_compressor(x, 3, patience=2, val_fraction=0.0)
     with pytest.raises(ValueError, match="patience"):
         fit_compressor(x, 3, patience=0)
+
+
+def test_a_constant_held_out_set_is_refused_before_training():
+    from ibcore.compression import _EarlyStop
+
+    with pytest.raises(ValueError, match="constant"):
+        _EarlyStop(torch.ones(5, 3), patience=2)

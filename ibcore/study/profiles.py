@@ -29,7 +29,7 @@ import os
 import platform
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -48,9 +48,24 @@ __all__ = ["PROFILE_NAMES", "PROFILES", "Settings", "check_param", "setup", "ver
 PROFILE_NAMES = ("smoke", "default", "paper")
 _THREAD_LIMITS: list[Any] = []  # threadpoolctl limits set by setup(threads=...), kept alive
 
+
+class _Profiles(Mapping[str, dict[str, dict[str, Any]]]):
+    """Notebook -> its chapter module's ``PROFILE`` table, the module imported on first lookup (a
+    page imports its own chapter only; see :data:`ibcore.study.chapters.NOTEBOOKS`)."""
+
+    def __getitem__(self, notebook: str) -> dict[str, dict[str, Any]]:
+        return NOTEBOOKS[notebook].PROFILE
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(NOTEBOOKS)
+
+    def __len__(self) -> int:
+        return len(NOTEBOOKS)
+
+
 # Sizes per notebook and profile: each chapter module of ibcore.study.chapters holds its table.
 # Keep the keys identical across the three profiles of a notebook.
-PROFILES: dict[str, dict[str, dict[str, Any]]] = {name: mod.PROFILE for name, mod in NOTEBOOKS.items()}
+PROFILES: Mapping[str, dict[str, dict[str, Any]]] = _Profiles()
 
 
 def versions() -> dict[str, str]:

@@ -275,7 +275,8 @@ def table1_datasets(
     return datasets, tests
 
 
-def _net(kind: str, seed: int, settings: Settings) -> Any:
+def elad_net(kind: str, seed: int, settings: Settings) -> Any:
+    """A fresh net of ``kind`` ("mlp", "mlp_alt" or "conv") at ``seed``, as Table 1 trains it."""
     from ibcore.models import elad_convnet, elad_mlp
 
     if kind == "conv":
@@ -284,10 +285,13 @@ def _net(kind: str, seed: int, settings: Settings) -> Any:
     return elad_mlp(784, tuple(widths), seed=seed)
 
 
-def _run(method: str, kind: str, ds: Any, test: Any, seed: int, n_steps: int, settings: Settings) -> dict:
+def table1_run(
+    method: str, kind: str, ds: Any, test: Any, seed: int, n_steps: int, settings: Settings
+) -> dict:
+    """One Table 1 run: ``method`` on a fresh :func:`elad_net` trained on ``ds``, scored on ``test``."""
     return run_method(
         method,
-        _net(kind, seed, settings),
+        elad_net(kind, seed, settings),
         (ds.x, ds.y),
         test,
         beta=settings.beta,
@@ -318,7 +322,7 @@ def train_table1(
         steps = settings.conv_steps if kind == "conv" else settings.n_steps
         for s in row_seeds(name, kind, settings):
             for m in TABLE1_METHODS:
-                out = _run(m, kind, ds, tests[kind], s, steps, settings)
+                out = table1_run(m, kind, ds, tests[kind], s, steps, settings)
                 rows.append(
                     {"data": name, "method": m, "seed": s, "n_train": len(ds), "n_steps": steps, **out}
                 )
@@ -453,7 +457,7 @@ def convergence_experiment(
             acc = (
                 float(hit["accuracy"].iloc[0])
                 if len(hit)
-                else _run(m, "mlp", train, test, seed, n, settings)["accuracy"]
+                else table1_run(m, "mlp", train, test, seed, n, settings)["accuracy"]
             )
             rows.append({"method": m, "n_steps": int(n), "accuracy": 100 * acc})
     curve = pd.DataFrame(rows)
@@ -480,7 +484,9 @@ class Fig3:
     seed_quant: dict[int, dict[float, dict[str, float]]] = field(default_factory=dict)
 
 
-def _first_layer(train: Dataset, x: torch.Tensor, beta: float, seed: int, settings: Settings) -> torch.Tensor:
+def first_layer_features(
+    train: Dataset, x: torch.Tensor, beta: float, seed: int, settings: Settings
+) -> torch.Tensor:
     """Train only the first layer of a fresh MLP (``seed``) at ``beta``; its features on ``x``."""
     from ibcore.models import elad_mlp
     from ibcore.training import features
@@ -517,7 +523,7 @@ def fig3_experiment(train: Dataset, test_x: torch.Tensor, test_y: torch.Tensor, 
     first = settings.seeds[0]
     layer1, quant, emb = {}, {}, {}
     for b in settings.tsne_betas:
-        layer1[b] = _first_layer(train, tsne_x, b, first, settings)
+        layer1[b] = first_layer_features(train, tsne_x, b, first, settings)
         quant[b] = quantisation(layer1[b])
         perplexity = min(30.0, (len(tsne_x) - 1) / 3)
         tsne = TSNE(perplexity=perplexity, init="pca", max_iter=500, random_state=settings.seed)
@@ -525,7 +531,8 @@ def fig3_experiment(train: Dataset, test_x: torch.Tensor, test_y: torch.Tensor, 
     seed_quant = {first: quant}
     for seed in settings.seeds[1:]:
         seed_quant[seed] = {
-            b: quantisation(_first_layer(train, tsne_x, b, seed, settings)) for b in settings.tsne_betas
+            b: quantisation(first_layer_features(train, tsne_x, b, seed, settings))
+            for b in settings.tsne_betas
         }
     return Fig3(labels, layer1, quant, emb, seed_quant)
 

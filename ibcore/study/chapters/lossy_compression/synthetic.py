@@ -116,7 +116,7 @@ WHITEN = True
 """KL and WKL on codes whiten each sample by its own covariance (the released ``rescale=True``)."""
 
 
-def _ae_options(settings: Settings) -> dict[str, Any]:
+def ae_options(settings: Settings) -> dict[str, Any]:
     """The training options of the synthetic images' dense autoencoders."""
     return {
         "n_epochs": settings.ae_epochs,
@@ -127,7 +127,7 @@ def _ae_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def _held_out(task: str, settings: Settings) -> Any:
+def held_out_images(task: str, settings: Settings) -> Any:
     """The ``ae_samples`` held-out images of ``task`` that its compressors are fitted on."""
     return image_pair(task, settings.ae_samples, 0.0, seed=HELD_SEED_OFFSET + settings.seed).x
 
@@ -144,9 +144,9 @@ def fit_compressors(settings: Settings) -> tuple[dict[str, dict[str, Compressor]
     """
     comps, rows = {}, []
     for task, (dim, side) in TASKS.items():
-        held = _held_out(task, settings)
+        held = held_out_images(task, settings)
         comps[task] = {
-            "AE": fit_compressor(held, dim, method=settings.ae_method, **_ae_options(settings)),
+            "AE": fit_compressor(held, dim, method=settings.ae_method, **ae_options(settings)),
             "PCA": fit_compressor(held, dim, method="pca", seed=settings.seed),
         }
         for name, c in comps[task].items():
@@ -278,6 +278,8 @@ def synthetic_grid(settings: Settings, comps: Mapping[str, Mapping[str, Compress
         return mi_ksg(a, b, k=k)
 
     mine = RawMINE(settings.mine_iters, settings.seed, settings.device)
+    codes = code_estimators(k)
+    latent = {name: codes[name] for name in ("WKL", "KL")}  # the best any compressor can do
     t0 = time.perf_counter()
     bench = pd.concat(
         [
@@ -287,11 +289,11 @@ def synthetic_grid(settings: Settings, comps: Mapping[str, Mapping[str, Compress
                 settings.seeds,
                 n=settings.n_samples,
                 compressors=comps[task],
-                estimators=code_estimators(k),
+                estimators=codes,
                 raw_estimators={"KSG": ksg_raw, "MINE": mine},
                 raw_samples=settings.raw_samples,
                 raw_grid=settings.raw_grid,
-                latent_estimators={"WKL": code_estimators(k)["WKL"], "KL": code_estimators(k)["KL"]},
+                latent_estimators=latent,
                 progress=False,
             )
             for task in TASKS
@@ -403,7 +405,9 @@ class Sweeps:
     seconds: float
 
 
-def _wkl_at(k: int) -> Any:
+def wkl_at(k: int) -> Any:
+    """WKL with ``k`` neighbours on whitened samples, ``f(a, b)`` in nats (the k sweep's estimator)."""
+
     def wkl(a: Any, b: Any) -> float:
         return mi_wkl(a, b, k, whiten=WHITEN)
 
@@ -426,18 +430,18 @@ def run_sweeps(settings: Settings, comps: Mapping[str, Mapping[str, Compressor]]
         settings.seeds[:1],
         n=settings.n_samples,
         compressors={"AE": comps["rectangles"]["AE"]},
-        estimators={f"k={kk}": _wkl_at(kk) for kk in settings.k_sweep},
+        estimators={f"k={kk}": wkl_at(kk) for kk in settings.k_sweep},
         progress=False,
     )
     latent = TASKS["bumps"][0]
     dims = sorted({*settings.dim_sweep, latent})
-    held = _held_out("bumps", settings)
+    held = held_out_images("bumps", settings)
     dim_rows = []
     for d in dims:
         if d == latent:
             comp = comps["bumps"]["AE"]
         else:
-            comp = fit_compressor(held, d, method=settings.ae_method, **_ae_options(settings))
+            comp = fit_compressor(held, d, method=settings.ae_method, **ae_options(settings))
         kk = k_for(2 * d)
         res = synthetic_benchmark(
             "bumps",
@@ -445,7 +449,7 @@ def run_sweeps(settings: Settings, comps: Mapping[str, Mapping[str, Compressor]]
             settings.seeds[:1],
             n=settings.n_samples,
             compressors={f"dim {d}": comp},
-            estimators={"WKL": _wkl_at(kk)},
+            estimators={"WKL": wkl_at(kk)},
             progress=False,
         )
         res["k"], res["code dim"], res["held-out error"] = kk, d, comp.val_error

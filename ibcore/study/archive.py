@@ -4,7 +4,11 @@ The `paper` profile runs the papers' own scale, hours on a CPU, so its results a
 generated output the repository keeps. An *entry* holds what the book needs to show that profile
 beside `default`: every claim record of the notebook (statistic, interval, verdict, deviations),
 the small tables behind its figures (information-plane coordinates per layer, epoch and seed, never
-activations), and the provenance of the run:
+activations), and the provenance of the run. It is kept as two files: ``<nb>.json``, the readable
+record (claims, provenance, and each table's columns and row count), and ``<nb>.tables.json.gz``,
+the tables' rows (gzip of JSON with one row per line: chapter 0's 50-seed plane is 2.9 MB as text,
+0.5 MB compressed), whose SHA-256 the record holds (``tables_sha256``) and :meth:`Entry.table`
+checks. The provenance:
 
 * ``commit`` (``"<sha>+dirty"`` with uncommitted changes), ``ibcore`` and package versions;
 * ``code_hash``: SHA-256 over the source files of every ``ibcore`` module the notebook's kernel had
@@ -18,19 +22,20 @@ papermill (its training resumes from the run cache and the per-epoch checkpoints
 while it runs, :func:`note_code` (called by :func:`ibcore.study.scorecard.record_evaluation`) and
 :func:`save_table` leave the code list and the tables in ``<cache>/archive/<profile>/``; then
 ``python -m ibcore.study.archive collect NB`` gathers them with the claim rows, the settings record
-and papermill's timing into the entry. :func:`check_entry` lists what an entry lacks;
-``tests/study/test_archive.py`` runs it on every committed entry.
+and papermill's timing into the entry (:func:`write_entry`). :func:`check_entry` lists what an
+entry lacks; ``tests/study/test_archive.py`` runs it on every committed entry.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import json
 import os
 import platform
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -54,6 +59,9 @@ __all__ = [
     "save_table",
     "collect",
     "dumps_entry",
+    "dumps_tables",
+    "write_entry",
+    "read_entry",
     "Entry",
     "load_entry",
     "check_entry",
@@ -62,8 +70,9 @@ __all__ = [
     "main",
 ]
 
-SCHEMA = 1
-"""Version of an entry's layout; :func:`check_entry` refuses any other."""
+SCHEMA = 2
+"""Version of an entry's layout (2: the tables' rows in a gzip file beside the record);
+:func:`check_entry` refuses any other."""
 
 ROOT = Path(__file__).resolve().parents[2]
 """The repository root (the folder holding ``ibcore/`` and ``notebooks/``)."""
@@ -150,13 +159,24 @@ def cpu_model() -> str:
     return f"{name}, {os.cpu_count()} logical cores"
 
 
+_NOTED: dict[tuple[str, str], list[str]] = {}  # (notebook, profile) -> the files last hashed here
+
+
 def note_code(notebook: str, profile: str) -> Path:
     """Record the code this process has imported for ``notebook`` at ``profile`` (:func:`code_files`
-    and their :func:`code_hash`) in the cache, for :func:`collect`. Returns the file written."""
+    and their :func:`code_hash`) in the cache, for :func:`collect`. Returns the file written.
+
+    A page calls it with every claim it records; the files are hashed again only when the page
+    has imported more since (else the record is only touched: :func:`collect` compares its time
+    with the settings record's)."""
     files = code_files(notebook)
     path = _work_dir(profile) / f"{notebook}.code.json"
+    if _NOTED.get((notebook, profile)) == files and path.is_file():
+        path.touch()
+        return path
     path.parent.mkdir(parents=True, exist_ok=True)
     write_json(path, {"code_files": files, "code_hash": code_hash(files)})
+    _NOTED[(notebook, profile)] = files
     return path
 
 
@@ -165,6 +185,7 @@ def clear_work(notebook: str, profile: str) -> None:
     record and tables); :func:`ibcore.study.scorecard.clear` calls it at the top of every page."""
     import shutil
 
+    _NOTED.pop((notebook, profile), None)
     (_work_dir(profile) / f"{notebook}.code.json").unlink(missing_ok=True)
     shutil.rmtree(_work_dir(profile) / notebook, ignore_errors=True)
 
@@ -188,7 +209,8 @@ def _table_payload(df: pd.DataFrame) -> dict[str, Any]:
 
 def save_table(notebook: str, profile: str, name: str, table: pd.DataFrame) -> Path:
     """Keep ``table`` (a figure's data: a flat data frame, index reset) for ``notebook``'s entry at
-    ``profile``; floats keep 6 significant digits, NaN becomes null. Returns the file written."""
+    ``profile``; floats keep 6 significant digits, NaN becomes null; the code record is noted as by
+    a claim (:func:`note_code`). Returns the file written."""
     if not isinstance(table, pd.DataFrame):
         raise TypeError(f"table must be a pandas DataFrame, got {type(table).__name__}")
     if not name or not name.replace("_", "").isalnum():
@@ -196,6 +218,7 @@ def save_table(notebook: str, profile: str, name: str, table: pd.DataFrame) -> P
     path = _work_dir(profile) / notebook / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     write_json(path, _table_payload(table.reset_index(drop=True)))
+    note_code(notebook, profile)  # a page without claims (the appendices) leaves its code record here
     return path
 
 
@@ -247,9 +270,11 @@ def collect(
             f"({settings_path}): that run stopped before it recorded its claims; rerun it to the end"
         )
     code = json.loads(code_path.read_text())
+    from ibcore.study.chapters import all_claims
+
     rows = scorecard.load(profile)
-    rows = rows[rows["notebook"] == notebook]
-    if rows.empty:
+    rows = rows[rows["notebook"] == notebook] if not rows.empty else rows
+    if rows.empty and notebook in all_claims():
         raise FileNotFoundError(f"no claim rows of {notebook} recorded at profile {profile!r}")
     tables = {}
     table_dir = _work_dir(profile) / notebook
@@ -265,7 +290,7 @@ def collect(
         "profile": profile,
         "params": params,
         "overrides": dict(overrides or {}),
-        "seeds": params.get("seeds"),
+        "seeds": params.get("seeds", [record.get("seed")]),  # a page without seeds: its one seed
         "device": record.get("device"),
         "cpu": cpu_model(),
         "versions": record.get("versions", {}),
@@ -285,24 +310,69 @@ def collect(
     problems = check_entry(entry)
     if problems:
         raise ValueError(f"the entry of {notebook} is incomplete: " + "; ".join(problems))
-    out = archive_dir(profile) / f"{notebook}.json"
+    return write_entry(entry, archive_dir(profile))
+
+
+def dumps_tables(tables: dict[str, Any]) -> bytes:
+    """The tables of an entry as the bytes of its ``.tables.json.gz``: gzip (no time stamp, so the
+    same tables give the same bytes) of JSON text with each row of a table on one line."""
+    parts = []
+    for name, t in tables.items():
+        rows = ",\n".join("  " + json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in t["data"])
+        parts.append(
+            f' {json.dumps(name)}: {{"columns": {json.dumps(t["columns"], ensure_ascii=False)}, '
+            f'"data": [\n{rows}\n ]}}'
+        )
+    text = "{\n" + ",\n".join(parts) + "\n}\n"
+    return gzip.compress(text.encode(), compresslevel=9, mtime=0)
+
+
+def dumps_entry(entry: dict[str, Any]) -> str:
+    """An entry's record, ``<nb>.json``, as JSON text that diffs well: schema, notebook, claims and
+    provenance indented, each table by its columns and row count, and ``tables_sha256`` (the
+    SHA-256 of :func:`dumps_tables`, which holds the rows)."""
+    tables = entry.get("tables", {})
+    record = {k: v for k, v in entry.items() if k != "tables"}
+    record["tables"] = {n: {"columns": t["columns"], "rows": len(t["data"])} for n, t in tables.items()}
+    record["tables_sha256"] = hashlib.sha256(dumps_tables(tables)).hexdigest()
+    return json.dumps(record, indent=1, ensure_ascii=False) + "\n"
+
+
+def _tables_path(record: Path) -> Path:
+    return record.with_name(record.name[: -len(".json")] + ".tables.json.gz")
+
+
+def write_entry(entry: dict[str, Any], directory: Path | str) -> Path:
+    """Write ``entry`` (the in-memory form: tables with their rows) to ``directory`` as
+    ``<nb>.json`` and ``<nb>.tables.json.gz``; returns the record's path."""
+    out = Path(directory) / f"{entry['notebook']}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
+    _tables_path(out).write_bytes(dumps_tables(entry.get("tables", {})))
     write_text(out, dumps_entry(entry))
     return out
 
 
-def dumps_entry(entry: dict[str, Any]) -> str:
-    """An entry as JSON text that diffs well and stays small: claims and provenance indented, each
-    row of a table on one line (an indented table would put every value on a line of its own)."""
-    head = json.dumps({k: v for k, v in entry.items() if k != "tables"}, indent=1, ensure_ascii=False)
-    parts = []
-    for name, t in entry.get("tables", {}).items():
-        rows = ",\n".join("   " + json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in t["data"])
-        parts.append(
-            f'  {json.dumps(name)}: {{\n   "columns": {json.dumps(t["columns"], ensure_ascii=False)},\n'
-            f'   "data": [\n{rows}\n   ]\n  }}'
-        )
-    return head[: -len("\n}")] + ',\n "tables": {\n' + ",\n".join(parts) + "\n }\n}\n"
+def _read_tables(record: Path, data: dict[str, Any]) -> dict[str, Any]:
+    path = _tables_path(record)
+    if not path.is_file():
+        raise FileNotFoundError(f"the tables of {record} are missing: {path}")
+    raw = path.read_bytes()
+    if hashlib.sha256(raw).hexdigest() != data.get("tables_sha256"):
+        raise ValueError(f"{path} is not the tables file that {record} records (tables_sha256 differs)")
+    tables = json.loads(gzip.decompress(raw))
+    if {n: {"columns": t["columns"], "rows": len(t["data"])} for n, t in tables.items()} != data.get(
+        "tables"
+    ):
+        raise ValueError(f"the tables of {path} do not match the columns and row counts of {record}")
+    return tables
+
+
+def read_entry(path: Path | str) -> dict[str, Any]:
+    """An entry in its in-memory form (tables with their rows) from its record ``<nb>.json`` and
+    the tables file beside it (``ValueError`` when that file is not the one the record names)."""
+    path = Path(path)
+    data = json.loads(path.read_text())
+    return {**{k: v for k, v in data.items() if k != "tables_sha256"}, "tables": _read_tables(path, data)}
 
 
 def _plain(v: Any) -> Any:
@@ -313,11 +383,14 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def check_entry(entry: Any) -> list[str]:
+def check_entry(entry: Any, *, record: bool = False) -> list[str]:
     """What an entry lacks or gets wrong, in words (empty: complete): the schema version, the
-    notebook, claim rows each with key, claim, verdict, interval and deviations, tables of
+    notebook, claim rows each with key, claim, verdict, interval and deviations (an entry of a
+    notebook without claims, an appendix, holds tables instead), tables of
     ``columns`` and equally long ``data`` rows, and every field of :data:`PROVENANCE_FIELDS`
-    (a null ``wall_time_s`` or ``seeds`` counts as missing)."""
+    (a null ``wall_time_s`` or ``seeds`` counts as missing). ``record=True`` checks a record as
+    read from ``<nb>.json`` instead: tables by ``columns`` and a ``rows`` count, and a
+    ``tables_sha256``."""
     if not isinstance(entry, dict):
         return [f"an entry is a JSON object, got {type(entry).__name__}"]
     problems = []
@@ -326,8 +399,8 @@ def check_entry(entry: Any) -> list[str]:
     if not isinstance(entry.get("notebook"), str) or not entry.get("notebook"):
         problems.append("no notebook name")
     claims = entry.get("claims")
-    if not isinstance(claims, list) or not claims:
-        problems.append("no claim rows")
+    if not isinstance(claims, list) or not (claims or entry.get("tables")):
+        problems.append("no claim rows (and no tables)")
     else:
         for i, row in enumerate(claims):
             missing = [k for k in ("key", "claim", "verdict", "interval", "deviations") if k not in row]
@@ -339,11 +412,18 @@ def check_entry(entry: Any) -> list[str]:
     else:
         for name, t in tables.items():
             cols = t.get("columns") if isinstance(t, dict) else None
+            if record:
+                rows = t.get("rows") if isinstance(t, dict) else None
+                if not isinstance(cols, list) or not isinstance(rows, int):
+                    problems.append(f"table {name!r} is not {{columns, rows}}")
+                continue
             data = t.get("data") if isinstance(t, dict) else None
             if not isinstance(cols, list) or not isinstance(data, list):
                 problems.append(f"table {name!r} is not {{columns, data}}")
             elif any(len(r) != len(cols) for r in data):
                 problems.append(f"table {name!r} has rows of another length than its {len(cols)} columns")
+        if record and not isinstance(entry.get("tables_sha256"), str):
+            problems.append("no tables_sha256")
     prov = entry.get("provenance")
     if not isinstance(prov, dict):
         problems.append("no provenance")
@@ -369,6 +449,8 @@ class Entry:
 
     data: dict[str, Any]
     current: bool
+    path: Path | None = None
+    _tables: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def provenance(self) -> dict[str, Any]:
@@ -387,28 +469,35 @@ class Entry:
         return {r["key"]: r for r in self.data["claims"]}
 
     def table(self, name: str) -> pd.DataFrame:
-        """An archived table as a data frame (``KeyError`` naming the tables there)."""
-        tables = self.data.get("tables", {})
-        if name not in tables:
+        """An archived table as a data frame (``KeyError`` naming the tables there); the rows are
+        read from the tables file on first use, its SHA-256 checked against the record."""
+        listed = self.data.get("tables", {})
+        if name not in listed:
             raise KeyError(
-                f"no table {name!r} in the entry of {self.data['notebook']}; it has {sorted(tables)}"
+                f"no table {name!r} in the entry of {self.data['notebook']}; it has {sorted(listed)}"
             )
-        t = tables[name]
+        if not self._tables:
+            if "data" in listed[name] or self.path is None:
+                self._tables.update(listed)
+            else:
+                self._tables.update(_read_tables(self.path, self.data))
+        t = self._tables[name]
         return pd.DataFrame(t["data"], columns=t["columns"])
 
 
 def load_entry(notebook: str, profile: str = "paper", *, root: Path | str = ROOT) -> Entry | None:
     """The entry of ``notebook`` at ``profile`` (None when there is none), its code hash recomputed
-    from the files under ``root``. ``ValueError`` names an entry that :func:`check_entry` rejects."""
+    from the files under ``root``; its tables are read when :meth:`Entry.table` first asks.
+    ``ValueError`` names an entry whose record :func:`check_entry` rejects."""
     path = archive_dir(profile) / f"{notebook}.json"
     if not path.is_file():
         return None
     data = json.loads(path.read_text())
-    problems = check_entry(data)
+    problems = check_entry(data, record=True)
     if problems:
         raise ValueError(f"{path} is not a valid archive entry: " + "; ".join(problems))
     prov = data["provenance"]
-    return Entry(data, code_hash(prov["code_files"], root) == prov["code_hash"])
+    return Entry(data, code_hash(prov["code_files"], root) == prov["code_hash"], path)
 
 
 def archived_rows(notebooks: Any, profile: str = "paper") -> dict[str, dict[str, Any]]:
@@ -441,7 +530,8 @@ def probe_text(notebook: str, profile: str = "paper") -> str:
     parts = PROBES[notebook](settings)
     total = sum(sec for _, sec in parts)
     detail = "; ".join(f"{what} {sec / 60:.1f} min" for what, sec in parts)
-    return f"{notebook}: about {total / 60:.0f} min at {profile!r} on {cpu_model()} ({detail})"
+    about = f"{total / 60:.0f} min" if total < 7200 else f"{total / 3600:.1f} h"
+    return f"{notebook}: about {about} at {profile!r} on {cpu_model()} ({detail})"
 
 
 def main(argv: list[str] | None = None) -> int:

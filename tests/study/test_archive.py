@@ -4,6 +4,8 @@ The last test checks every entry committed under results/: its schema, its prove
 status is computed from the code hash (an entry whose code changed is never shown as current).
 """
 
+import gzip
+import hashlib
 import json
 import os
 import types
@@ -94,8 +96,9 @@ def _run_notebook(tmp_path, notebook="00_information_plane", profile="paper"):
 def test_collect_writes_a_complete_entry_that_loads_as_current(tmp_path):
     out = archive.collect("00_information_plane", "paper", record_dir=_run_notebook(tmp_path), overrides={})
     assert out == archive.archive_dir("paper") / "00_information_plane.json"
-    data = json.loads(out.read_text())
+    data = archive.read_entry(out)
     assert archive.check_entry(data) == []
+    assert archive.check_entry(json.loads(out.read_text()), record=True) == []
     prov = data["provenance"]
     assert prov["wall_time_s"] == 12.5 and prov["seeds"] == [0, 1, 2] and prov["profile"] == "paper"
     assert prov["commit"] == scorecard.commit() and prov["cpu"] == archive.cpu_model()
@@ -151,7 +154,7 @@ def test_a_page_starts_by_forgetting_the_last_runs_pieces(tmp_path):
 
 def test_check_entry_lists_what_is_missing(tmp_path):
     archive.collect("00_information_plane", "paper", record_dir=_run_notebook(tmp_path))
-    good = json.loads((archive.archive_dir("paper") / "00_information_plane.json").read_text())
+    good = archive.read_entry(archive.archive_dir("paper") / "00_information_plane.json")
     assert archive.check_entry(good) == []
     bad = json.loads(json.dumps(good))
     bad["schema"] = 0
@@ -169,6 +172,7 @@ def test_check_entry_lists_what_is_missing(tmp_path):
     (archive.archive_dir("paper") / "00_information_plane.json").write_text(json.dumps(bad))
     with pytest.raises(ValueError, match="not a valid archive entry"):
         archive.load_entry("00_information_plane")
+    assert "no tables_sha256" in "; ".join(archive.check_entry({**bad, "tables": {}}, record=True))
 
 
 def test_save_table_refuses_bad_input():
@@ -202,7 +206,7 @@ def test_every_committed_entry_is_complete(monkeypatch):
     monkeypatch.delenv("IBSTUDY_ARCHIVE_DIR")
     entries = sorted((archive.ROOT / "results").glob("*/*.json"))
     for path in entries:
-        data = json.loads(path.read_text())
+        data = archive.read_entry(path)  # the record and its tables file, their SHA-256 checked
         assert archive.check_entry(data) == [], path
         assert data["notebook"] == path.stem and data["provenance"]["profile"] == path.parent.name
         entry = archive.load_entry(path.stem, path.parent.name)
@@ -211,17 +215,22 @@ def test_every_committed_entry_is_complete(monkeypatch):
         )
 
 
-def test_probe_projects_from_a_measured_run_or_says_it_has_none():
-    from ibcore.study.probes import PROBES, information_plane_probe
+def test_probe_projects_from_a_measured_run_or_says_it_has_none(monkeypatch):
+    from ibcore.study import probes
+    from ibcore.study.chapters import NOTEBOOKS
+    from ibcore.study.probes import PROBES
+    from ibcore.study.probes.information_plane import information_plane_probe
     from ibcore.study.profiles import setup
 
+    assert set(PROBES) == set(NOTEBOOKS)  # every notebook's cost at paper is measured
+    monkeypatch.delitem(probes.PROBES, "01_estimator_dependence")
     assert archive.probe_text("01_estimator_dependence").endswith("on this machine is not measured")
     with pytest.raises(ValueError, match="unknown notebook"):
         archive.probe_text("99_nothing")
     if not os.environ.get("IBCORE_DATA_MIRROR"):
         pytest.skip("the probe trains on the SZT data: set IBCORE_DATA_MIRROR (make test does)")
     settings = setup("00_information_plane", "smoke", quiet=True, n_epochs=50)
-    parts = information_plane_probe(settings, epochs=(2, 4))
+    parts = information_plane_probe(settings, epochs=(2, 4), repeats=1)
     assert [p.split(" ")[0] for p, _ in parts] == ["training", "binning"]
     assert "2 x 1 seeds x 50 epochs" in parts[0][0] and all(sec > 0 for _, sec in parts)
     assert PROBES["00_information_plane"] is information_plane_probe
@@ -229,11 +238,27 @@ def test_probe_projects_from_a_measured_run_or_says_it_has_none():
         information_plane_probe(settings, epochs=(4, 2))
 
 
-def test_an_entry_is_written_with_one_line_per_table_row(tmp_path):
+def test_an_entry_is_a_record_and_its_tables_with_one_line_per_row(tmp_path):
     out = archive.collect("00_information_plane", "paper", record_dir=_run_notebook(tmp_path))
-    text = out.read_text()
-    entry = json.loads(text)
-    assert archive.dumps_entry(entry) == text  # the file is exactly its rendering
-    assert '   [0,"layer1",0,0.333333],\n   [0,"layer1",1,null]\n' in text
+    entry = archive.read_entry(out)
+    assert archive.dumps_entry(entry) == out.read_text()  # the files are exactly their rendering
+    tables = out.with_name("00_information_plane.tables.json.gz")
+    assert archive.dumps_tables(entry["tables"]) == tables.read_bytes()
+    assert (
+        '  [0,"layer1",0,0.333333],\n  [0,"layer1",1,null]\n' in gzip.decompress(tables.read_bytes()).decode()
+    )
+    record = json.loads(out.read_text())
+    assert record["tables"] == {"plane": {"columns": ["seed", "layer", "epoch", "I(X;L)"], "rows": 2}}
+    assert record["tables_sha256"] == hashlib.sha256(tables.read_bytes()).hexdigest()
     empty = {**entry, "tables": {}}
-    assert json.loads(archive.dumps_entry(empty)) == empty
+    assert archive.read_entry(archive.write_entry(empty, tmp_path / "empty")) == empty
+    # a tables file that is not the one its record names is refused, never read as the entry's
+    other = {**entry, "tables": {"plane": {**entry["tables"]["plane"], "data": [[0, "layer1", 0, 0.5]]}}}
+    tables.write_bytes(archive.dumps_tables(other["tables"]))
+    with pytest.raises(ValueError, match="tables_sha256 differs"):
+        archive.read_entry(out)
+    with pytest.raises(ValueError, match="tables_sha256 differs"):
+        archive.load_entry("00_information_plane").table("plane")
+    tables.unlink()
+    with pytest.raises(FileNotFoundError, match="tables of"):
+        archive.read_entry(out)

@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 if TYPE_CHECKING:
     from ibcore.study.profiles import Settings
 
@@ -16,6 +18,7 @@ __all__ = [
     "PAGE_THREADS",
     "min_time",
     "timed",
+    "check_count",
     "lengths",
     "slope",
     "fixed_and_per",
@@ -49,6 +52,13 @@ def min_time(fn: Callable[[], Any], repeats: int = 2) -> tuple[float, Any]:
 def timed(fn: Callable[[], Any], repeats: int) -> float:
     """:func:`min_time` of ``fn``, the seconds only."""
     return min_time(fn, repeats)[0]
+
+
+def check_count(value: Any, name: str, minimum: int = 1) -> int:
+    """``value`` as an int >= ``minimum`` (a bool is refused), else a ``ValueError`` naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
+    return int(value)
 
 
 def lengths(value: Any, name: str, minimum: int = 1) -> tuple[int, int]:

@@ -6,8 +6,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ibcore.study.probes._timing import min_time
-from ibcore.study.probes.estimator_speed import check_count, times_by_size
+from ibcore.study.probes._timing import check_count, min_time
+from ibcore.study.probes.estimator_speed import times_by_size
 
 if TYPE_CHECKING:
     from ibcore.evaluation.suite import EstimatorSpec, Task

@@ -19,7 +19,7 @@ from ibcore.study.chapters.estimator_dependence import (
     szt_config,
     szt_estimators,
 )
-from ibcore.study.probes._timing import lengths, line, min_time, slope, units
+from ibcore.study.probes._timing import check_count, lengths, line, min_time, slope, units
 from ibcore.training import log_schedule, train_seeds
 
 if TYPE_CHECKING:
@@ -103,9 +103,8 @@ def estimator_dependence_probe(
     """
     lo, hi = lengths(epochs, "epochs")
     e1, e2 = lengths(mnist_epochs, "mnist_epochs")
-    if isinstance(mnist_images, bool) or not isinstance(mnist_images, int) or mnist_images < 1:
-        raise ValueError(f"mnist_images must be a positive int, got {mnist_images!r}")
-    min_time(lambda: None, repeats)  # its check of repeats, before any work
+    check_count(mnist_images, "mnist_images")
+    check_count(repeats, "repeats")  # before any work
     with units():
         return _szt_parts(settings, lo, hi, repeats) + _mnist_parts(settings, mnist_images, e1, e2, repeats)
 

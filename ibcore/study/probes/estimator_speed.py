@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from ibcore.study.probes._timing import line, min_time
+from ibcore.study.probes._timing import check_count, lengths, line, min_time
 
 if TYPE_CHECKING:
     from ibcore.study.profiles import Settings
 
-__all__ = ["estimator_speed_probe", "times_by_size", "check_count"]
+__all__ = ["estimator_speed_probe", "times_by_size"]
 
 # the Renyi epochs per layer of the page (``benchmark.renyi_subsample(run, sizes, n_epochs=6)``)
 RENYI_EPOCHS = 6
@@ -22,13 +22,6 @@ RENYI_EPOCHS = 6
 NOISE_VAR = 1e-3
 # ``benchmark.ksg_vs_n``: ``repeat`` (3) alternations of ours and the anchor below this N, one from it on
 KSG_REPEAT, KSG_ONCE_FROM = 3, 100_000
-
-
-def check_count(value: Any, name: str, minimum: int = 1) -> int:
-    """``value`` as an int >= ``minimum`` (a bool is refused), else a ``ValueError`` naming it."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def times_by_size(
@@ -189,12 +182,8 @@ def estimator_speed_probe(
     from ibcore.study.chapters.estimator_speed import ksg_settings
     from ibcore.training import train_seeds
 
-    lo, hi = (check_count(e, "epochs[i]") for e in epochs)
-    if not lo < hi:
-        raise ValueError(f"epochs must be two increasing positive counts, got {epochs}")
-    pa, pb = (check_count(e, "plane_epochs[i]") for e in plane_epochs)
-    if not pa < pb:
-        raise ValueError(f"plane_epochs must be two increasing positive counts, got {plane_epochs}")
+    lo, hi = lengths(epochs, "epochs")
+    pa, pb = lengths(plane_epochs, "plane_epochs")
     ksg_max_n, kde_max_n, renyi_max_n = (
         check_count(v, name, 2)
         for v, name in ((ksg_max_n, "ksg_max_n"), (kde_max_n, "kde_max_n"), (renyi_max_n, "renyi_max_n"))

@@ -20,7 +20,7 @@ from ibcore.study.chapters.noisy_dnns import (
     replica_study,
     sp_options,
 )
-from ibcore.study.probes._timing import lengths, line, min_time, slope, units
+from ibcore.study.probes._timing import check_count, lengths, line, min_time, slope, units
 from ibcore.training import train_and_record
 
 if TYPE_CHECKING:
@@ -147,9 +147,8 @@ def noisy_dnns_probe(
     e1, e2 = lengths(cnn_epochs, "cnn_epochs")
     cnn_sp = _sizes(lengths(cnn_sp_inputs, "cnn_sp_inputs"), settings.n_mnist_eval)
     cnn_geo = _sizes(lengths(cnn_geometry_inputs, "cnn_geometry_inputs"), settings.n_mnist_eval)
-    if isinstance(cnn_images, bool) or not isinstance(cnn_images, int) or cnn_images < 1:
-        raise ValueError(f"cnn_images must be a positive int, got {cnn_images!r}")
-    min_time(lambda: None, repeats)  # its check of repeats, before any work
+    check_count(cnn_images, "cnn_images")
+    check_count(repeats, "repeats")  # before any work
     with units():
         return _szt_parts(settings, lo, hi, sp, rep, repeats) + _cnn_parts(
             settings, cnn_images, e1, e2, cnn_sp, cnn_geo, repeats
